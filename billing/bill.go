@@ -1,0 +1,93 @@
+package billing
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// BillStatus says whether a bill's month is over (R11).
+type BillStatus string
+
+// A bill is an estimate while its month runs, issued once it is over.
+const (
+	BillEstimate BillStatus = "estimate"
+	BillIssued   BillStatus = "issued"
+)
+
+// Purchase is a package bought in the bill's month: prepaid, listed for
+// reference, never part of the amount due (R11).
+type Purchase struct {
+	PackageID   int64
+	OrderID     string
+	Plan        PlanCode
+	PurchasedAt time.Time
+	Price       decimal.Decimal
+}
+
+// AppUsage is one application's share of a month.
+type AppUsage struct {
+	App     int64
+	Seconds int64
+}
+
+// RoomUsage is one room's share of a month.
+type RoomUsage struct {
+	App      int64
+	Room     string
+	Seconds  int64
+	Sessions int64
+}
+
+// Bill is the monthly bill of R11.
+type Bill struct {
+	Month        Month
+	Status       BillStatus
+	IssueDate    time.Time // 1st of the next month
+	ChargeBy     time.Time // 5th of the next month
+	UsageSeconds int64
+	UsageMinutes int64
+	Deductions   []Deduction
+	Overage      int64 // minutes
+	OverageFee   decimal.Decimal
+	Refused      int64 // minutes
+	Expired      []Clearance
+	Purchases    []Purchase
+	Apps         []AppUsage
+	Rooms        []RoomUsage
+	AmountDue    decimal.Decimal
+}
+
+// MakeBill implements R11 from a month's rating (R7–R9) and the account's
+// packages: usage, deductions, overage and its fee (R10), refused minutes,
+// minutes cleared, the paid packages bought in the month, and the amount
+// due. The bill is an estimate while now is inside its month, issued on the
+// 1st of the next month and charged by the 5th (每月1-5日出上一个自然月的账单).
+// The per-application and per-room breakdowns are the caller's to add.
+func MakeBill(r MonthRating, pkgs []Package, now time.Time) Bill {
+	m := r.Month
+	next := m.End()
+	b := Bill{
+		Month:        m,
+		Status:       BillEstimate,
+		IssueDate:    next,
+		ChargeBy:     next.AddDate(0, 0, 4),
+		UsageSeconds: r.UsageSeconds,
+		UsageMinutes: r.UsageMinutes(),
+		Deductions:   r.Deductions,
+		Overage:      r.OverageMinutes(),
+		OverageFee:   OverageFee(r.OverageMinutes()),
+		Refused:      r.RefusedMinutes(),
+		Expired:      r.Cleared,
+	}
+	if !now.Before(next) {
+		b.Status = BillIssued
+	}
+	for _, p := range pkgs {
+		if p.Paid() && MonthOf(p.PurchasedAt) == m {
+			b.Purchases = append(b.Purchases, Purchase{p.ID, p.OrderID, p.Plan, p.PurchasedAt, p.Price})
+		}
+	}
+	b.AmountDue = AmountDue(b.OverageFee)
+	return b
+}

@@ -1,0 +1,130 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rtcbill/billing"
+)
+
+// Account is a customer of the service.
+type Account struct {
+	ID        int64
+	Name      string
+	Email     string
+	CreatedAt time.Time
+}
+
+const maxNameLen = 200
+
+// checkName trims a name and checks it is present and of sane length.
+func checkName(field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", invalid(field, "is required")
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return "", invalid(field, "is longer than %d characters", maxNameLen)
+	case !utf8.ValidString(name):
+		return "", invalid(field, "is not valid UTF-8")
+	}
+	return name, nil
+}
+
+// CheckInstant refuses instants before 2015 and after now: the console
+// records history, it does not book the future.
+func CheckInstant(field string, t, now time.Time) error {
+	if t.Before(billing.MinInstant) {
+		return invalid(field, "%s is before 2015-01-01", billing.FormatInstant(t))
+	}
+	if t.After(now) {
+		return invalid(field, "%s is in the future", billing.FormatInstant(t))
+	}
+	return nil
+}
+
+// CreateAccount records a new account. An account's e-mail is its billing
+// contact, not a sign-in: two accounts may share one.
+func (s *Store) CreateAccount(ctx context.Context, name, email string, at, now time.Time) (Account, error) {
+	name, err := checkName("name", name)
+	if err != nil {
+		return Account{}, err
+	}
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return Account{}, invalid("email", "is required")
+	}
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+		return Account{}, invalid("email", "%q is not an e-mail address", email)
+	}
+	if err := CheckInstant("created_at", at, now); err != nil {
+		return Account{}, err
+	}
+	a := Account{Name: name, Email: email, CreatedAt: at.Truncate(time.Second)}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at) VALUES (?, ?, ?)`,
+			a.Name, a.Email, unix(a.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: unable to create account: %w", err)
+		}
+		a.ID, err = res.LastInsertId()
+		return err
+	})
+	return a, err
+}
+
+// Account fetches one account; ErrNotFound when there is none.
+func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
+	return accountByID(ctx, s.r, id)
+}
+
+func accountByID(ctx context.Context, q querier, id int64) (Account, error) {
+	var a Account
+	var created int64
+	err := q.QueryRowContext(ctx, `SELECT id, name, email, created_at FROM accounts WHERE id = ?`, id).
+		Scan(&a.ID, &a.Name, &a.Email, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("store: account %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("store: unable to fetch account %d: %w", id, err)
+	}
+	a.CreatedAt = fromUnix(created)
+	return a, nil
+}
+
+// SearchLimit caps how many accounts one search returns.
+const SearchLimit = 500
+
+// SearchAccounts finds accounts whose name or e-mail contains q (case
+// insensitive for ASCII) or that own an application whose SDKAppID contains
+// q; an empty q lists accounts. Oldest first, at most SearchLimit.
+func (s *Store) SearchAccounts(ctx context.Context, q string) ([]Account, error) {
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT id, name, email, created_at FROM accounts a
+		WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\'
+		   OR EXISTS (SELECT 1 FROM apps p WHERE p.account_id = a.id AND CAST(p.sdk_app_id AS TEXT) LIKE ?1 ESCAPE '\')
+		ORDER BY id LIMIT ?2`, pattern, SearchLimit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to search accounts: %w", err)
+	}
+	defer rows.Close()
+	out := []Account{}
+	for rows.Next() {
+		var a Account
+		var created int64
+		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &created); err != nil {
+			return nil, fmt.Errorf("store: unable to read account: %w", err)
+		}
+		a.CreatedAt = fromUnix(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,103 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"rtcbill/billing"
+)
+
+// App is an application (应用), identified by its SDKAppID.
+type App struct {
+	SDKAppID  int64
+	AccountID int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// firstSDKAppID - 1 is the base of SDKAppIDs: they look like the service's.
+const sdkAppIDBase = 1_400_000_000
+
+// CreateApp records an application. The first one an account creates
+// brings the trial when R4 says so, in the same transaction. "First" is
+// the first recorded: a later application backdated before it changes
+// nothing.
+func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (App, bool, error) {
+	name, err := checkName("name", name)
+	if err != nil {
+		return App{}, false, err
+	}
+	if err := CheckInstant("created_at", at, now); err != nil {
+		return App{}, false, err
+	}
+	app := App{AccountID: accountID, Name: name, CreatedAt: at.Truncate(time.Second)}
+	granted := false
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := accountByID(ctx, tx, accountID); err != nil {
+			return err
+		}
+		var existing int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apps WHERE account_id = ?`, accountID).Scan(&existing); err != nil {
+			return fmt.Errorf("store: unable to count apps: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(sdk_app_id), ?) + 1 FROM apps`, sdkAppIDBase).Scan(&app.SDKAppID); err != nil {
+			return fmt.Errorf("store: unable to allocate an SDKAppID: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO apps (sdk_app_id, account_id, name, created_at) VALUES (?, ?, ?, ?)`,
+			app.SDKAppID, accountID, app.Name, unix(app.CreatedAt)); err != nil {
+			return fmt.Errorf("store: unable to create app: %w", err)
+		}
+		if existing == 0 && billing.GrantsTrial(app.CreatedAt) {
+			plan, _ := billing.LookupPlan(string(billing.Trial))
+			if _, err := insertPackage(ctx, tx, accountID, plan, app.CreatedAt, "", now); err != nil {
+				return err
+			}
+			granted = true
+		}
+		return nil
+	})
+	return app, granted, err
+}
+
+// App fetches one application; ErrNotFound when there is none.
+func (s *Store) App(ctx context.Context, sdkAppID int64) (App, error) {
+	return appByID(ctx, s.r, sdkAppID)
+}
+
+func appByID(ctx context.Context, q querier, sdkAppID int64) (App, error) {
+	var a App
+	var created int64
+	err := q.QueryRowContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE sdk_app_id = ?`, sdkAppID).
+		Scan(&a.SDKAppID, &a.AccountID, &a.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return App{}, fmt.Errorf("store: app %d: %w", sdkAppID, ErrNotFound)
+	}
+	if err != nil {
+		return App{}, fmt.Errorf("store: unable to fetch app %d: %w", sdkAppID, err)
+	}
+	a.CreatedAt = fromUnix(created)
+	return a, nil
+}
+
+// Apps lists an account's applications, oldest first.
+func (s *Store) Apps(ctx context.Context, accountID int64) ([]App, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list apps: %w", err)
+	}
+	defer rows.Close()
+	out := []App{}
+	for rows.Next() {
+		var a App
+		var created int64
+		if err := rows.Scan(&a.SDKAppID, &a.AccountID, &a.Name, &created); err != nil {
+			return nil, fmt.Errorf("store: unable to read app: %w", err)
+		}
+		a.CreatedAt = fromUnix(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

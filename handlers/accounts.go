@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+)
+
+type accountJSON struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	CreatedAt string `json:"created_at"`
+	Status    string `json:"status,omitempty"`
+	At        string `json:"at,omitempty"`
+}
+
+func toAccountJSON(a db.Account) accountJSON {
+	return accountJSON{ID: a.ID, Name: a.Name, Email: a.Email, CreatedAt: billing.FormatInstant(a.CreatedAt)}
+}
+
+// createAccount answers POST /api/v1/accounts. Staff may pass a past
+// created_at for demo histories.
+func (h *Handler) createAccount(c echo.Context) error {
+	if err := requireStaff(c); err != nil {
+		return err
+	}
+	var in struct {
+		Name      string `json:"name"`
+		Email     string `json:"email"`
+		CreatedAt string `json:"created_at"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	now := h.now()
+	at, err := parseInstant("created_at", in.CreatedAt, now)
+	if err != nil {
+		return err
+	}
+	a, err := h.store.CreateAccount(c.Request().Context(), in.Name, in.Email, at, now)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAccountJSON(a))
+}
+
+// searchAccounts answers GET /api/v1/accounts?q= for staff.
+func (h *Handler) searchAccounts(c echo.Context) error {
+	if err := requireStaff(c); err != nil {
+		return err
+	}
+	accounts, err := h.store.SearchAccounts(c.Request().Context(), c.QueryParam("q"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Accounts []accountJSON `json:"accounts"`
+	}{Accounts: []accountJSON{}}
+	for _, a := range accounts {
+		out.Accounts = append(out.Accounts, toAccountJSON(a))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// showAccount answers GET /api/v1/accounts/:id?at=: the account and its
+// status at that instant (R5).
+func (h *Handler) showAccount(c echo.Context) error {
+	id, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	at, err := h.atParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, err := h.store.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	status, err := h.store.Status(ctx, id, at)
+	if err != nil {
+		return err
+	}
+	out := toAccountJSON(a)
+	out.Status, out.At = string(status), billing.FormatInstant(at)
+	return c.JSON(http.StatusOK, out)
+}

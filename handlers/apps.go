@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+)
+
+type appJSON struct {
+	SDKAppID     int64  `json:"sdk_app_id"`
+	AccountID    int64  `json:"account_id"`
+	Name         string `json:"name"`
+	CreatedAt    string `json:"created_at"`
+	TrialGranted *bool  `json:"trial_granted,omitempty"`
+}
+
+func toAppJSON(a db.App) appJSON {
+	return appJSON{SDKAppID: a.SDKAppID, AccountID: a.AccountID, Name: a.Name, CreatedAt: billing.FormatInstant(a.CreatedAt)}
+}
+
+// createApp answers POST /api/v1/accounts/:id/apps. The first application
+// brings the trial (R4); only staff may backdate created_at.
+func (h *Handler) createApp(c echo.Context) error {
+	id, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name      string `json:"name"`
+		CreatedAt string `json:"created_at"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.CreatedAt != "" && !who(c).staff {
+		return newError(http.StatusForbidden, "forbidden", "only staff may pass created_at")
+	}
+	now := h.now()
+	at, err := parseInstant("created_at", in.CreatedAt, now)
+	if err != nil {
+		return err
+	}
+	app, granted, err := h.store.CreateApp(c.Request().Context(), id, in.Name, at, now)
+	if err != nil {
+		return err
+	}
+	out := toAppJSON(app)
+	out.TrialGranted = &granted
+	return c.JSON(http.StatusCreated, out)
+}
+
+// listApps answers GET /api/v1/accounts/:id/apps.
+func (h *Handler) listApps(c echo.Context) error {
+	id, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := h.store.Account(ctx, id); err != nil {
+		return err
+	}
+	apps, err := h.store.Apps(ctx, id)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Apps []appJSON `json:"apps"`
+	}{Apps: []appJSON{}}
+	for _, a := range apps {
+		out.Apps = append(out.Apps, toAppJSON(a))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// appParam reads :sdk_app_id and checks the caller may act on its account.
+func (h *Handler) appParam(c echo.Context) (db.App, error) {
+	id, err := pathID(c, "sdk_app_id")
+	if err != nil {
+		return db.App{}, err
+	}
+	app, err := h.store.App(c.Request().Context(), id)
+	if err != nil {
+		return db.App{}, err
+	}
+	if !who(c).canSee(app.AccountID) {
+		return db.App{}, errNotFound
+	}
+	return app, nil
+}

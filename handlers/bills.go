@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+)
+
+type deductionJSON struct {
+	PackageID int64  `json:"package_id"`
+	Plan      string `json:"plan"`
+	Seconds   int64  `json:"seconds"`
+	Minutes   int64  `json:"minutes"`
+}
+
+type expiredJSON struct {
+	PackageID int64  `json:"package_id"`
+	Plan      string `json:"plan"`
+	ExpiresOn string `json:"expires_on"`
+	Minutes   int64  `json:"minutes"`
+}
+
+type purchaseJSON struct {
+	PackageID   int64  `json:"package_id"`
+	OrderID     string `json:"order_id"`
+	Plan        string `json:"plan"`
+	PurchasedAt string `json:"purchased_at"`
+	Price       string `json:"price"`
+}
+
+type appUsageJSON struct {
+	SDKAppID int64 `json:"sdk_app_id"`
+	Seconds  int64 `json:"seconds"`
+	Minutes  int64 `json:"minutes"`
+}
+
+type roomUsageJSON struct {
+	SDKAppID int64  `json:"sdk_app_id"`
+	RoomID   string `json:"room_id"`
+	Seconds  int64  `json:"seconds"`
+	Minutes  int64  `json:"minutes"`
+	Sessions int64  `json:"sessions"`
+}
+
+// BillJSON is the bill of api.md.
+type BillJSON struct {
+	AccountID      int64           `json:"account_id"`
+	Month          string          `json:"month"`
+	Status         string          `json:"status"`
+	IssueDate      string          `json:"issue_date"`
+	ChargeBy       string          `json:"charge_by"`
+	UsageSeconds   int64           `json:"usage_seconds"`
+	UsageMinutes   int64           `json:"usage_minutes"`
+	Deductions     []deductionJSON `json:"deductions"`
+	OverageMinutes int64           `json:"overage_minutes"`
+	OverageFee     string          `json:"overage_fee"`
+	RefusedMinutes int64           `json:"refused_minutes"`
+	Expired        []expiredJSON   `json:"expired"`
+	Purchases      []purchaseJSON  `json:"purchases"`
+	Apps           []appUsageJSON  `json:"apps"`
+	Rooms          []roomUsageJSON `json:"rooms"`
+	AmountDue      string          `json:"amount_due"`
+}
+
+func minutes(seconds int64) int64 { return (seconds + 59) / 60 }
+
+// ToBillJSON shapes a bill for the API and the command line.
+func ToBillJSON(accountID int64, b billing.Bill) BillJSON {
+	j := BillJSON{
+		AccountID: accountID, Month: b.Month.String(), Status: string(b.Status),
+		IssueDate: billing.FormatDate(b.IssueDate), ChargeBy: billing.FormatDate(b.ChargeBy),
+		UsageSeconds: b.UsageSeconds, UsageMinutes: b.UsageMinutes,
+		Deductions: []deductionJSON{}, OverageMinutes: b.Overage, OverageFee: billing.FormatMoney(b.OverageFee),
+		RefusedMinutes: b.Refused, Expired: []expiredJSON{}, Purchases: []purchaseJSON{},
+		Apps: []appUsageJSON{}, Rooms: []roomUsageJSON{}, AmountDue: billing.FormatMoney(b.AmountDue),
+	}
+	for _, d := range b.Deductions {
+		j.Deductions = append(j.Deductions, deductionJSON{d.PackageID, string(d.Plan), d.Seconds, d.Minutes})
+	}
+	for _, x := range b.Expired {
+		j.Expired = append(j.Expired, expiredJSON{x.PackageID, string(x.Plan), billing.FormatDate(x.ExpiresOn), x.Minutes})
+	}
+	for _, p := range b.Purchases {
+		j.Purchases = append(j.Purchases, purchaseJSON{p.PackageID, p.OrderID, string(p.Plan),
+			billing.FormatInstant(p.PurchasedAt), billing.FormatMoney(p.Price)})
+	}
+	for _, a := range b.Apps {
+		j.Apps = append(j.Apps, appUsageJSON{a.App, a.Seconds, minutes(a.Seconds)})
+	}
+	for _, r := range b.Rooms {
+		j.Rooms = append(j.Rooms, roomUsageJSON{r.App, r.Room, r.Seconds, minutes(r.Seconds), r.Sessions})
+	}
+	return j
+}
+
+// BillCSV writes a bill as CSV: one line per figure of R11, the same
+// figures as the JSON.
+func BillCSV(j BillJSON) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	acct := strconv.FormatInt(j.AccountID, 10)
+	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+	row := func(line, pkg, plan, app, room, seconds, mins, amount string) {
+		w.Write([]string{acct, j.Month, line, pkg, plan, app, room, seconds, mins, amount})
+	}
+	w.Write([]string{"account_id", "month", "line", "package_id", "plan", "sdk_app_id", "room_id", "seconds", "minutes", "amount_cny"})
+	row("status:"+j.Status, "", "", "", "", "", "", "")
+	row("usage", "", "", "", "", i64(j.UsageSeconds), i64(j.UsageMinutes), "")
+	for _, d := range j.Deductions {
+		row("deduction", i64(d.PackageID), d.Plan, "", "", i64(d.Seconds), i64(d.Minutes), "")
+	}
+	row("overage", "", "", "", "", "", i64(j.OverageMinutes), j.OverageFee)
+	row("refused", "", "", "", "", "", i64(j.RefusedMinutes), "")
+	for _, x := range j.Expired {
+		row("expired", i64(x.PackageID), x.Plan, "", "", "", i64(x.Minutes), "")
+	}
+	for _, p := range j.Purchases {
+		row("purchase", i64(p.PackageID), p.Plan, "", "", "", "", p.Price)
+	}
+	for _, a := range j.Apps {
+		row("app", "", "", i64(a.SDKAppID), "", i64(a.Seconds), i64(a.Minutes), "")
+	}
+	for _, r := range j.Rooms {
+		row("room", "", "", i64(r.SDKAppID), r.RoomID, i64(r.Seconds), i64(r.Minutes), "")
+	}
+	row("amount_due", "", "", "", "", "", "", j.AmountDue)
+	w.Flush()
+	return buf.Bytes()
+}
+
+// showBill answers GET /api/v1/accounts/:id/bills/:month and
+// .../:month.csv (echo cannot route a suffix after a parameter, so the
+// handler reads it).
+func (h *Handler) showBill(c echo.Context) error {
+	id, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	param, asCSV := strings.CutSuffix(c.Param("month"), ".csv")
+	month, err := billing.ParseMonth(param)
+	if err != nil {
+		return fieldError("month", "month must be YYYY-MM, not %q", param)
+	}
+	now := h.now()
+	if billing.MonthOf(now).Before(month) {
+		return fieldError("month", "month %s has not started yet", month)
+	}
+	if month.Start().Before(billing.MinInstant) {
+		return fieldError("month", "month %s is before 2015-01", month)
+	}
+	bill, err := h.store.Bill(c.Request().Context(), id, month, now)
+	if err != nil {
+		return err
+	}
+	j := ToBillJSON(id, bill)
+	if asCSV {
+		c.Response().Header().Set(echo.HeaderContentDisposition,
+			fmt.Sprintf(`attachment; filename="rtcbill-%d-%s.csv"`, id, month))
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", BillCSV(j))
+	}
+	return c.JSON(http.StatusOK, j)
+}

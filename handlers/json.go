@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+)
+
+// decodeJSON reads a JSON object body into v. Unknown fields are ignored
+// (clients may send more than we read); an empty body is an error.
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return newError(http.StatusBadRequest, "invalid_json", "the request body is empty: a JSON object is expected")
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return newError(http.StatusBadRequest, "invalid_json", "the request body is not valid JSON: unexpected end")
+		}
+		return err
+	}
+	if dec.More() {
+		return newError(http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// parseInstant reads an optional RFC 3339 instant from field; empty gives def.
+func parseInstant(field, s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	t, err := billing.ParseInstant(s)
+	if err != nil {
+		return time.Time{}, fieldError(field, "%s must be an RFC 3339 instant with an offset, like 2019-07-31T23:50:00+08:00, not %q", field, s)
+	}
+	return t, nil
+}
+
+// pathID reads a positive integer path parameter; anything else is a 404,
+// since no such resource can exist.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+// accountParam reads :id and checks the caller may see that account.
+func accountParam(c echo.Context) (int64, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return 0, err
+	}
+	if !who(c).canSee(id) {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+// atParam reads ?at=, defaulting to now.
+func (h *Handler) atParam(c echo.Context) (time.Time, error) {
+	return parseInstant("at", strings.TrimSpace(c.QueryParam("at")), h.now())
+}

@@ -1,0 +1,105 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+)
+
+type packageJSON struct {
+	ID               int64  `json:"id"`
+	OrderID          string `json:"order_id"`
+	Plan             string `json:"plan"`
+	PurchasedAt      string `json:"purchased_at"`
+	ValidFrom        string `json:"valid_from"`
+	ExpiresOn        string `json:"expires_on"`
+	IncludedMinutes  int64  `json:"included_minutes"`
+	Price            string `json:"price"`
+	UsedMinutes      *int64 `json:"used_minutes,omitempty"`
+	RemainingMinutes *int64 `json:"remaining_minutes,omitempty"`
+	ExpiredMinutes   *int64 `json:"expired_minutes,omitempty"`
+	State            string `json:"state,omitempty"`
+}
+
+func toPackageJSON(p billing.Package) packageJSON {
+	v := p.Validity()
+	return packageJSON{
+		ID: p.ID, OrderID: p.OrderID, Plan: string(p.Plan),
+		PurchasedAt: billing.FormatInstant(p.PurchasedAt),
+		ValidFrom:   billing.FormatDate(v.From), ExpiresOn: billing.FormatDate(v.ExpiresOn()),
+		IncludedMinutes: p.Included, Price: billing.FormatMoney(p.Price),
+	}
+}
+
+// purchase answers POST /api/v1/accounts/:id/purchases. A customer buys
+// "now"; staff may pass a past purchased_at. With an Idempotency-Key, a
+// repeat answers 200 with the package of the first request.
+func (h *Handler) purchase(c echo.Context) error {
+	id, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Plan        string `json:"plan"`
+		PurchasedAt string `json:"purchased_at"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.PurchasedAt != "" && !who(c).staff {
+		return newError(http.StatusForbidden, "forbidden", "a customer's purchase is always now: only staff may pass purchased_at")
+	}
+	now := h.now()
+	at, err := parseInstant("purchased_at", in.PurchasedAt, now)
+	if err != nil {
+		return err
+	}
+	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
+	pkg, created, err := h.store.Purchase(c.Request().Context(), id, in.Plan, at, key, now)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	return c.JSON(status, toPackageJSON(pkg))
+}
+
+// listPackages answers GET /api/v1/accounts/:id/packages?at=: every
+// package with what it used, has left and lost at expiry, as of at.
+func (h *Handler) listPackages(c echo.Context) error {
+	id, err := accountParam(c)
+	if err != nil {
+		return err
+	}
+	at, err := h.atParam(c)
+	if err != nil {
+		return err
+	}
+	st, err := h.store.Standing(c.Request().Context(), id, at)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Status   string        `json:"status"`
+		At       string        `json:"at"`
+		Packages []packageJSON `json:"packages"`
+	}{Status: string(st.Status), At: billing.FormatInstant(at), Packages: []packageJSON{}}
+	for _, ps := range st.Packages {
+		out.Packages = append(out.Packages, toStandingJSON(ps))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func toStandingJSON(ps db.PackageStanding) packageJSON {
+	j := toPackageJSON(ps.Package)
+	used, remaining, cleared := ps.Balance.UsedMinutes, ps.Balance.RemainingMinutes, ps.Balance.ClearedMinutes
+	j.UsedMinutes, j.RemainingMinutes, j.ExpiredMinutes = &used, &remaining, &cleared
+	j.State = string(ps.State)
+	return j
+}
