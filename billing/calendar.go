@@ -22,7 +22,7 @@ func mustLoadCST() *time.Location {
 // bills did not exist before 2015.
 var MinInstant = time.Date(2015, 1, 1, 0, 0, 0, 0, CST)
 
-// ErrBadInstant, ErrBadMonth and ErrBadDate report unparsable input.
+// ErrBadInstant and ErrBadMonth report unparsable input.
 var (
 	ErrBadInstant = errors.New("billing: not an RFC 3339 instant with an offset")
 	ErrBadMonth   = errors.New("billing: not a month YYYY-MM")
