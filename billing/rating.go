@@ -30,6 +30,18 @@ type MonthRating struct {
 	OverageSeconds int64
 	RefusedSeconds int64
 	Cleared        []Clearance
+	// Days splits the month's usage by CST day, for charts: only days with
+	// usage, oldest first.
+	Days []DayRating
+}
+
+// DayRating is one CST day's usage: what packages covered, what went to
+// overage and what was refused, in seconds.
+type DayRating struct {
+	Day            time.Time // 00:00 CST
+	CoveredSeconds int64
+	OverageSeconds int64
+	RefusedSeconds int64
 }
 
 // OverageMinutes is R8's rounding of the month's overage.
@@ -141,6 +153,11 @@ func Rate(pkgs []Package, pieces []Piece, until time.Time) Rating {
 				p := ps[next]
 				left := p.Seconds
 				mr.UsageSeconds += left
+				if day := DayStart(p.Start); len(mr.Days) == 0 || !mr.Days[len(mr.Days)-1].Day.Equal(day) {
+					mr.Days = append(mr.Days, DayRating{Day: day})
+				}
+				d := &mr.Days[len(mr.Days)-1]
+				d.CoveredSeconds += left
 				for i := range order {
 					if left == 0 {
 						break
@@ -152,10 +169,13 @@ func Rate(pkgs []Package, pieces []Piece, until time.Time) Rating {
 					}
 				}
 				if left > 0 {
+					d.CoveredSeconds -= left
 					if !activeSince.IsZero() && !p.Start.Before(activeSince) {
 						mr.OverageSeconds += left
+						d.OverageSeconds += left
 					} else {
 						mr.RefusedSeconds += left
+						d.RefusedSeconds += left
 					}
 				}
 			}
