@@ -55,6 +55,7 @@ type Bill struct {
 	Purchases    []Purchase
 	Apps         []AppUsage
 	Rooms        []RoomUsage
+	Days         []DayRating // the month's usage by CST day, for the chart
 	AmountDue    decimal.Decimal
 }
 
@@ -79,6 +80,7 @@ func MakeBill(r MonthRating, pkgs []Package, now time.Time) Bill {
 		OverageFee:   OverageFee(r.OverageMinutes()),
 		Refused:      r.RefusedMinutes(),
 		Expired:      r.Cleared,
+		Days:         r.Days,
 	}
 	if !now.Before(next) {
 		b.Status = BillIssued

@@ -88,6 +88,9 @@ func (m Month) End() time.Time { return time.Date(m.Year, m.Month+1, 1, 0, 0, 0,
 // Next is the month after m.
 func (m Month) Next() Month { return MonthOf(m.End()) }
 
+// Prev is the month before m.
+func (m Month) Prev() Month { return MonthOf(m.Start().Add(-time.Second)) }
+
 // Before reports whether m comes before o.
 func (m Month) Before(o Month) bool {
 	return m.Year < o.Year || (m.Year == o.Year && m.Month < o.Month)

@@ -77,3 +77,43 @@ func roomUsage(ctx context.Context, q querier, accountID int64, month billing.Mo
 	}
 	return out, rows.Err()
 }
+
+// Bills is every monthly bill of an account as of now, newest first: from
+// the month of its first application or package to now's month, all rated
+// in one pass. An account with neither has no bills.
+func (s *Store) Bills(ctx context.Context, accountID int64, now time.Time) ([]billing.Bill, error) {
+	var bills []billing.Bill
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if _, err := accountByID(ctx, tx, accountID); err != nil {
+			return err
+		}
+		pkgs, err := packagesOf(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		var firstApp sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(created_at) FROM apps WHERE account_id = ?`, accountID).Scan(&firstApp); err != nil {
+			return fmt.Errorf("store: unable to read the first application: %w", err)
+		}
+		from := earliestValidity(pkgs)
+		if firstApp.Valid {
+			if t := billing.DayStart(fromUnix(firstApp.Int64)); from.IsZero() || t.Before(from) {
+				from = t
+			}
+		}
+		if from.IsZero() || now.Before(from) {
+			return nil
+		}
+		first, last := billing.MonthOf(from), billing.MonthOf(now)
+		pieces, err := loadPieces(ctx, tx, accountID, first.Start(), last.End(), billing.ActiveSince(pkgs))
+		if err != nil {
+			return err
+		}
+		rating := billing.Rate(pkgs, pieces, last.End())
+		for m := last; !m.Before(first); m = m.Prev() {
+			bills = append(bills, billing.MakeBill(rating.Month(m), pkgs, now))
+		}
+		return nil
+	})
+	return bills, err
+}

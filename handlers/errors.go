@@ -117,9 +117,12 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		ae = newError(http.StatusInternalServerError, "internal", "internal error")
 	}
 	var werr error
-	if c.Request().Method == http.MethodHead {
+	switch {
+	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(ae.Status)
-	} else {
+	case !isAPI(c):
+		werr = h.renderErrorPage(c, ae)
+	default:
 		werr = c.JSON(ae.Status, map[string]*apiError{"error": ae})
 	}
 	if werr != nil {

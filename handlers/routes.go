@@ -5,12 +5,15 @@ package handlers
 
 import (
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"rtcbill/db"
+	"rtcbill/static"
 )
 
 // BodyLimit caps every request body; a larger one gets 413. A full batch of
@@ -56,6 +59,28 @@ func New(cfg Config) *echo.Echo {
 	e.Use(middleware.BodyLimit(BodyLimit))
 
 	e.GET("/healthz", h.health)
+	e.GET("/static/*", echo.WrapHandler(staticFiles()))
+
+	// The pages. Until sign-in exists they are open to whoever reaches the
+	// listen address, which is loopback by default.
+	pages := e.Group("", withLang)
+	pages.GET("/", h.showPlans)
+	pages.GET("/plans", h.showPlans)
+	pages.GET("/lang", switchLang)
+	pages.GET("/accounts", h.showAccounts)
+	pages.POST("/accounts", h.submitAccount)
+	pages.GET("/accounts/:id", h.showAccountPage)
+	pages.GET("/accounts/:id/buy/:plan", h.showBuy)
+	pages.POST("/accounts/:id/buy/:plan", h.submitBuy)
+	pages.GET("/accounts/:id/orders/:package", h.showOrder)
+	pages.GET("/accounts/:id/apps", h.showAppsPage)
+	pages.POST("/accounts/:id/apps", h.submitApp)
+	pages.GET("/accounts/:id/bills", h.showBillsPage)
+	pages.GET("/accounts/:id/bills/:month", h.showBillPage) // also :month.csv
+	pages.GET("/apps/:sdk_app_id/rooms/:room_id", h.showRoomPage)
+	pages.GET("/apps/:sdk_app_id/rooms/:room_id/live", h.showLivePage)
+	pages.POST("/apps/:sdk_app_id/rooms/:room_id/live/join", h.submitLiveJoin)
+	pages.POST("/apps/:sdk_app_id/rooms/:room_id/live/leave", h.submitLiveLeave)
 
 	api := e.Group("/api/v1")
 	api.GET("/plans", h.listPlans)
@@ -94,5 +119,20 @@ func (h *Handler) logRequests() echo.MiddlewareFunc {
 			h.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 			return nil
 		},
+	})
+}
+
+// staticFiles serves the embedded files. Vendored files carry their version
+// in their name and never change; the project's own CSS may change with a
+// release, so it is cached for an hour.
+func staticFiles() http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/vendor/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		files.ServeHTTP(w, r)
 	})
 }

@@ -1,0 +1,76 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"rtcbill/billing"
+)
+
+// RoomSessions lists a room's finished sessions that overlap [from, until),
+// in the order users joined.
+func (s *Store) RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT COALESCE(session_id, ''), user_id, joined_at, left_at FROM sessions
+		WHERE sdk_app_id = ? AND room_id = ? AND joined_at >= ? AND joined_at < ? AND left_at > ?
+		ORDER BY joined_at, session_id`,
+		sdkAppID, room, unix(from.Add(-MaxSessionLength)), unix(until), unix(from))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the room's sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []billing.Session
+	for rows.Next() {
+		s := billing.Session{App: sdkAppID, Room: room}
+		var joined, left int64
+		if err := rows.Scan(&s.ID, &s.User, &joined, &left); err != nil {
+			return nil, fmt.Errorf("store: unable to read a session: %w", err)
+		}
+		s.Joined, s.Left = fromUnix(joined), fromUnix(left)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// LastRoomDay is the CST day of the room's latest session start; zero when
+// the room has none.
+func (s *Store) LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error) {
+	var last *int64
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(joined_at) FROM sessions WHERE sdk_app_id = ? AND room_id = ?`,
+		sdkAppID, room).Scan(&last); err != nil {
+		return time.Time{}, fmt.Errorf("store: unable to read the room's last day: %w", err)
+	}
+	if last == nil {
+		return time.Time{}, nil
+	}
+	return billing.DayStart(fromUnix(*last)), nil
+}
+
+// LiveSession is a user in a room right now.
+type LiveSession struct {
+	SessionID string
+	User      string
+	Joined    time.Time
+}
+
+// LiveSessions lists who is in a room now, in the order they joined.
+func (s *Store) LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]LiveSession, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT session_id, user_id, joined_at FROM live_sessions
+		WHERE sdk_app_id = ? AND room_id = ? ORDER BY joined_at, user_id`, sdkAppID, room)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read who is in the room: %w", err)
+	}
+	defer rows.Close()
+	var out []LiveSession
+	for rows.Next() {
+		var l LiveSession
+		var joined int64
+		if err := rows.Scan(&l.SessionID, &l.User, &joined); err != nil {
+			return nil, fmt.Errorf("store: unable to read who is in the room: %w", err)
+		}
+		l.Joined = fromUnix(joined)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

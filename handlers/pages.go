@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/views"
+)
+
+// withLang puts the negotiated page language into the request context (for
+// the templates) and tells caches that pages vary with it.
+func withLang(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		tag := views.Negotiate(r)
+		c.SetRequest(r.WithContext(views.WithLang(r.Context(), tag)))
+		c.Response().Header().Set("Content-Language", views.LangCode(tag))
+		c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+		return next(c)
+	}
+}
+
+// render writes a page: into a buffer first, so that a rendering error
+// still reaches echo's error handler rather than half a page.
+func render(c echo.Context, status int, page templ.Component) error {
+	var buf bytes.Buffer
+	if err := page.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// meta is the layout's data for the current request.
+func meta(c echo.Context, title string) views.Meta {
+	return views.Meta{Title: title, Path: c.Request().URL.RequestURI()}
+}
+
+// switchLang answers GET /lang?to=en&next=/path: it remembers the choice in
+// a cookie for a year and returns to the page.
+func switchLang(c echo.Context) error {
+	tag, ok := views.ParseLang(c.QueryParam("to"))
+	if !ok {
+		return fieldError("to", "unknown language %q: zh-CN or en", c.QueryParam("to"))
+	}
+	c.SetCookie(&http.Cookie{
+		Name: views.LangCookie, Value: views.LangCode(tag), Path: "/",
+		MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	})
+	return c.Redirect(http.StatusSeeOther, views.SafeNext(c.QueryParam("next")))
+}
+
+// isAPI tells the JSON API's requests from the pages'.
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// renderErrorPage shows an error as a page: what went wrong in words,
+// never a stack trace.
+func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
+	r := c.Request()
+	ctx := views.WithLang(r.Context(), views.Negotiate(r))
+	c.SetRequest(r.WithContext(ctx))
+	p := views.ErrorPage{Status: ae.Status, Message: ae.Message}
+	switch {
+	case ae.Status == http.StatusNotFound:
+		p.Meta.Title, p.Message = views.T(ctx, "error.not_found.title"), views.T(ctx, "error.not_found.message")
+	case ae.Status >= 500:
+		p.Meta.Title, p.Message = views.T(ctx, "error.internal.title"), views.T(ctx, "error.internal.message")
+	default:
+		p.Meta.Title = views.T(ctx, "error.generic.title")
+	}
+	p.Meta.Path = r.URL.RequestURI()
+	return render(c, ae.Status, views.Error(p))
+}

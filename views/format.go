@@ -1,0 +1,58 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"rtcbill/billing"
+)
+
+// Money prints an amount as the pages show it: thousands grouped, two
+// decimals or more when the amount is exact to a finer unit (25.025).
+func Money(d decimal.Decimal) string {
+	s := billing.FormatMoney(d)
+	intPart, frac, _ := strings.Cut(s, ".")
+	return group(intPart) + "." + frac
+}
+
+// Int prints a count of minutes or seconds with thousands grouped.
+func Int(n int64) string { return group(strconv.FormatInt(n, 10)) }
+
+func group(digits string) string {
+	neg := strings.HasPrefix(digits, "-")
+	digits = strings.TrimPrefix(digits, "-")
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Date prints the CST calendar date, YYYY-MM-DD (R2).
+func Date(t time.Time) string { return billing.FormatDate(t) }
+
+// DateTime prints an instant in CST to the minute.
+func DateTime(t time.Time) string { return t.In(billing.CST).Format("2006-01-02 15:04") }
+
+// Clock prints an instant's CST time of day to the second.
+func Clock(t time.Time) string { return t.In(billing.CST).Format("15:04:05") }
+
+// Minutes rounds seconds up to whole minutes (R8) and prints them grouped.
+func Minutes(seconds int64) string { return Int((seconds + 59) / 60) }
+
+// Percent is the share used of a package, 0–100, for the usage bars.
+func Percent(part, whole int64) int {
+	if whole <= 0 {
+		return 0
+	}
+	return int(min(100, part*100/whole))
+}

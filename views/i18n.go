@@ -1,0 +1,129 @@
+// Package views renders rtcbill's pages with templ. Each page takes one
+// view model shaped like the screen; the builders in this package turn
+// domain values into those models, and format.go formats every figure.
+// Every word a user reads comes from the message catalogue in locales/.
+package views
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var localeFiles embed.FS
+
+// Languages the console speaks; the first is the default (the pricing page
+// is Chinese).
+var Languages = []language.Tag{language.MustParse("zh-CN"), language.English}
+
+// LangCookie remembers the language chosen with the switch.
+const LangCookie = "rtcbill_lang"
+
+var (
+	bundle, messageIDs = mustBundle()
+	matcher            = language.NewMatcher(Languages)
+)
+
+// mustBundle loads every locales/NAME.LANG.json file. Each page keeps its
+// messages in a file of its own, one per language.
+func mustBundle() (*i18n.Bundle, map[string][]string) {
+	b := i18n.NewBundle(Languages[0])
+	ids := map[string][]string{}
+	files, err := fs.Glob(localeFiles, "locales/*.json")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range files {
+		mf, err := b.LoadMessageFileFS(localeFiles, f)
+		if err != nil {
+			panic(fmt.Sprintf("views: message file %s: %v", f, err))
+		}
+		for _, m := range mf.Messages {
+			ids[mf.Tag.String()] = append(ids[mf.Tag.String()], m.ID)
+		}
+	}
+	return b, ids
+}
+
+// MessageIDs lists the catalogue's message ids per language, for tests
+// that check both languages say everything.
+func MessageIDs() map[string][]string { return messageIDs }
+
+// Negotiate picks the page language: the cookie set by the language switch,
+// then Accept-Language, then Chinese.
+func Negotiate(r *http.Request) language.Tag {
+	var prefs []string
+	if c, err := r.Cookie(LangCookie); err == nil {
+		prefs = append(prefs, c.Value)
+	}
+	prefs = append(prefs, r.Header.Get("Accept-Language"))
+	// MatchStrings falls back to the first language when nothing matches.
+	_, i := language.MatchStrings(matcher, prefs...)
+	return Languages[i]
+}
+
+// LangCode is how a language is written in cookies, links and lang="".
+func LangCode(t language.Tag) string {
+	if t == language.English {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+// ParseLang reads a code from the language switch; ok is false for a
+// language the console does not speak.
+func ParseLang(code string) (language.Tag, bool) {
+	for _, t := range Languages {
+		if strings.EqualFold(code, LangCode(t)) {
+			return t, true
+		}
+	}
+	return language.Und, false
+}
+
+type ctxKey struct{}
+
+type locale struct {
+	tag language.Tag
+	loc *i18n.Localizer
+}
+
+// WithLang puts the page language into ctx for the templates.
+func WithLang(ctx context.Context, tag language.Tag) context.Context {
+	return context.WithValue(ctx, ctxKey{}, locale{tag, i18n.NewLocalizer(bundle, LangCode(tag))})
+}
+
+func localeOf(ctx context.Context) locale {
+	if l, ok := ctx.Value(ctxKey{}).(locale); ok {
+		return l
+	}
+	return locale{Languages[0], i18n.NewLocalizer(bundle, LangCode(Languages[0]))}
+}
+
+// Lang is the page language in ctx.
+func Lang(ctx context.Context) language.Tag { return localeOf(ctx).tag }
+
+// T translates message id into the page language, with optional template
+// data given as name, value pairs: T(ctx, "bill.title", "Month", "2019-08").
+// A missing message shows its id, so a gap is visible rather than blank.
+func T(ctx context.Context, id string, pairs ...any) string {
+	var data map[string]any
+	if len(pairs) > 0 {
+		data = make(map[string]any, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			data[fmt.Sprint(pairs[i])] = pairs[i+1]
+		}
+	}
+	s, err := localeOf(ctx).loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return s
+}

@@ -1,0 +1,91 @@
+package views
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
+
+	"rtcbill/billing"
+)
+
+// PlansPage is the comparison of the five packages (R1).
+type PlansPage struct {
+	Meta  Meta
+	Plans []PlanRow
+	// Today and TodayExpiry make R3 concrete: bought today, valid until.
+	Today       string
+	TodayExpiry string
+	// OveragePer1000 and OveragePerMinute are the postpaid rate.
+	OveragePer1000   string
+	OveragePerMinute string
+	// AccountID, when set, makes the Buy buttons buy for that account.
+	AccountID int64
+}
+
+// PlanRow is one package as the comparison shows it.
+type PlanRow struct {
+	Code             string
+	Name             string
+	OtherName        string // the name in the other language
+	IncludedMinutes  string
+	Price            string
+	PricePerMinute   string // empty for the trial
+	Purchasable      bool
+	DemoSource       bool
+	GroupSupport     bool
+	WhiteboardSDK    bool
+	DedicatedSupport bool
+	BuyURL           string
+}
+
+// PlanName is a plan's name in the page language.
+func PlanName(lang language.Tag, p billing.Plan) string {
+	if lang == language.English {
+		return p.NameEn
+	}
+	return p.NameZh
+}
+
+// PlanNameByCode is PlanName for a plan code; unknown codes print as they are.
+func PlanNameByCode(lang language.Tag, code billing.PlanCode) string {
+	p, ok := billing.LookupPlan(string(code))
+	if !ok {
+		return string(code)
+	}
+	return PlanName(lang, p)
+}
+
+// NewPlansPage builds the comparison for now; accountID may be 0.
+func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64) PlansPage {
+	p := PlansPage{
+		Meta:             meta,
+		Today:            Date(now),
+		TodayExpiry:      Date(billing.ValidityOf(now).ExpiresOn()),
+		OveragePer1000:   Money(billing.OveragePricePer1000()),
+		OveragePerMinute: billing.OveragePricePer1000().Shift(-3).String(),
+		AccountID:        accountID,
+	}
+	other := language.English
+	if lang == language.English {
+		other = Languages[0]
+	}
+	for _, pl := range billing.Plans() {
+		row := PlanRow{
+			Code: string(pl.Code), Name: PlanName(lang, pl), OtherName: PlanName(other, pl),
+			IncludedMinutes: Int(pl.IncludedMinutes), Price: Money(pl.Price), Purchasable: pl.Purchasable,
+			DemoSource: pl.Features.DemoSource, GroupSupport: pl.Features.GroupSupport,
+			WhiteboardSDK: pl.Features.WhiteboardSDK, DedicatedSupport: pl.Features.DedicatedSupport,
+		}
+		if pl.Purchasable {
+			row.PricePerMinute = pl.Price.Div(decimal.NewFromInt(pl.IncludedMinutes)).StringFixed(4)
+			if accountID != 0 {
+				row.BuyURL = AccountURL(accountID, "/buy/"+row.Code)
+			} else {
+				row.BuyURL = "/accounts?buy=" + row.Code
+			}
+		}
+		p.Plans = append(p.Plans, row)
+	}
+	return p
+}
