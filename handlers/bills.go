@@ -143,6 +143,9 @@ func (h *Handler) showBill(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := h.store.Account(c.Request().Context(), id); err != nil {
+		return err
+	}
 	param, asCSV := strings.CutSuffix(c.Param("month"), ".csv")
 	month, err := billing.ParseMonth(param)
 	if err != nil {

@@ -85,6 +85,8 @@ func toAPIError(err error) *apiError {
 		return newError(he.Code, "http_error", "%v", he.Message)
 	case errors.As(err, &se):
 		return newError(http.StatusBadRequest, "invalid_json", "the request body is not valid JSON: %v", se)
+	case errors.As(err, &ute) && ute.Field == "":
+		return newError(http.StatusBadRequest, "invalid_json", "the request body must be a JSON object, not %s", ute.Value)
 	case errors.As(err, &ute):
 		return fieldError(ute.Field, "%s must be a JSON %s, not %s", ute.Field, jsonKind(ute.Type.Kind().String()), ute.Value)
 	}

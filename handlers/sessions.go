@@ -59,6 +59,9 @@ func decodeSessions(r io.Reader) ([]billing.Session, error) {
 			if err := dec.Decode(&row); err != nil {
 				var ute *json.UnmarshalTypeError
 				if errors.As(err, &ute) {
+					if ute.Field == "" {
+						return nil, rowError(i, "sessions", "sessions[%d] must be a JSON object", i)
+					}
 					return nil, rowError(i, ute.Field, "sessions[%d].%s must be a JSON string", i, ute.Field)
 				}
 				return nil, jsonErr(err)
