@@ -1,10 +1,178 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
 
-func (h *Handler) showAccounts(c echo.Context) error    { return errNotFound }
-func (h *Handler) submitAccount(c echo.Context) error   { return errNotFound }
-func (h *Handler) showAccountPage(c echo.Context) error { return errNotFound }
-func (h *Handler) showBuy(c echo.Context) error         { return errNotFound }
-func (h *Handler) submitBuy(c echo.Context) error       { return errNotFound }
-func (h *Handler) showOrder(c echo.Context) error       { return errNotFound }
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+	"rtcbill/views"
+)
+
+// showAccounts answers GET /accounts?q=&buy=: the account list and search,
+// and the form to open an account. With ?buy=PLAN (from a Buy button) each
+// account leads to buying that plan.
+func (h *Handler) showAccounts(c echo.Context) error {
+	return h.renderAccounts(c, http.StatusOK, views.AccountForm{})
+}
+
+func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountForm) error {
+	ctx := c.Request().Context()
+	q := c.QueryParam("q")
+	accounts, err := h.store.SearchAccounts(ctx, q)
+	if err != nil {
+		return err
+	}
+	buy := c.QueryParam("buy")
+	if buy == "" {
+		buy = c.FormValue("buy")
+	}
+	page := views.NewAccountsPage(meta(c, views.T(ctx, "accounts.title")), views.Lang(ctx), q, accounts, buy, form)
+	return render(c, status, views.Accounts(page))
+}
+
+// submitAccount answers POST /accounts: opens an account now and goes to
+// it (or on to buying the plan the visitor came for).
+func (h *Handler) submitAccount(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := views.AccountForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
+	now := h.now()
+	a, err := h.store.CreateAccount(ctx, form.Name, form.Email, now, now)
+	var ve *db.ValidationError
+	if errors.As(err, &ve) {
+		switch ve.Field {
+		case "name":
+			form.NameError = views.T(ctx, "accounts.error.name")
+		default:
+			form.EmailError = views.T(ctx, "accounts.error.email")
+		}
+		return h.renderAccounts(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	next := views.AccountURL(a.ID, "")
+	if plan, ok := billing.LookupPlan(c.FormValue("buy")); ok && plan.Purchasable {
+		next = views.AccountURL(a.ID, "/buy/"+string(plan.Code))
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// showAccountPage answers GET /accounts/:id: status, packages, entitlements.
+func (h *Handler) showAccountPage(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	now := h.now()
+	st, err := h.store.Standing(ctx, a.ID, now)
+	if err != nil {
+		return err
+	}
+	apps, err := h.store.Apps(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	page := views.NewAccountPage(accountMeta(c, a, "overview", a.Name), views.Lang(ctx), a, st, len(apps) > 0, now)
+	return render(c, http.StatusOK, views.Account(page))
+}
+
+// buyPlan reads :plan; only purchasable plans have a purchase page.
+func buyPlan(c echo.Context) (billing.Plan, error) {
+	plan, ok := billing.LookupPlan(c.Param("plan"))
+	if !ok || !plan.Purchasable {
+		return billing.Plan{}, errNotFound
+	}
+	return plan, nil
+}
+
+func newToken() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+var tokenPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// showBuy answers GET /accounts/:id/buy/:plan: the confirmation, with the
+// dates R3 gives a purchase today and a fresh one-time token.
+func (h *Handler) showBuy(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	plan, err := buyPlan(c)
+	if err != nil {
+		return err
+	}
+	return h.renderBuy(c, http.StatusOK, a, plan, newToken(), "")
+}
+
+func (h *Handler) renderBuy(c echo.Context, status int, a db.Account, plan billing.Plan, token, problem string) error {
+	ctx := c.Request().Context()
+	lang := views.Lang(ctx)
+	page := views.NewBuyPage(accountMeta(c, a, "overview", views.T(ctx, "buy.title", "Plan", views.PlanName(lang, plan))),
+		lang, a.ID, plan, h.now(), token)
+	page.Error = problem
+	return render(c, status, views.Buy(page))
+}
+
+// submitBuy answers POST /accounts/:id/buy/:plan. The form's one-time token
+// is the purchase's idempotency key: a double click, a resubmit or the back
+// button lands on the same order and buys once.
+func (h *Handler) submitBuy(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	plan, err := buyPlan(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	token := c.FormValue("token")
+	if !tokenPattern.MatchString(token) {
+		return h.renderBuy(c, http.StatusUnprocessableEntity, a, plan, newToken(), views.T(ctx, "buy.token_missing"))
+	}
+	now := h.now()
+	pkg, _, err := h.store.Purchase(ctx, a.ID, string(plan.Code), now, "web-"+token, now)
+	if errors.Is(err, db.ErrIdempotencyConflict) {
+		return h.renderBuy(c, http.StatusConflict, a, plan, newToken(), views.T(ctx, "buy.token_missing"))
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, views.AccountURL(a.ID, fmt.Sprintf("/orders/%d?new=1", pkg.ID)))
+}
+
+// showOrder answers GET /accounts/:id/orders/:package: the order detail.
+func (h *Handler) showOrder(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("package"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	pkgs, err := h.store.Packages(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range pkgs {
+		if p.ID == id {
+			page := views.NewOrderPage(accountMeta(c, a, "overview", views.T(ctx, "order.title")), views.Lang(ctx), a, p, c.QueryParam("new") == "1")
+			return render(c, http.StatusOK, views.Order(page))
+		}
+	}
+	return errNotFound
+}

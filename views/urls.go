@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -33,3 +34,5 @@ func current(on bool) string {
 	}
 	return "false"
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

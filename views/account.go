@@ -1,0 +1,229 @@
+package views
+
+import (
+	"time"
+
+	"golang.org/x/text/language"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+)
+
+// ExpiryWarningDays is how close to its expiry a package with minutes left
+// is flagged on the overview.
+const ExpiryWarningDays = 30
+
+// AccountPage is an account's overview: status, packages, entitlements.
+type AccountPage struct {
+	Meta      Meta
+	AccountID int64
+	Name      string
+	Email     string
+	Created   string
+	AsOf      string
+	// Status is active, trial or closed (R5).
+	Status string
+	// TrialLeft and TrialUntil describe the trial while Status is trial.
+	TrialLeft    string
+	TrialUntil   string
+	BuyURL       string
+	AppsURL      string
+	HasApps      bool
+	Packages     []PackageRow
+	Entitlements []EntitlementRow
+	Warnings     []ExpiryWarning
+}
+
+// PackageRow is one package on the overview.
+type PackageRow struct {
+	ID          int64
+	OrderID     string
+	OrderURL    string
+	Plan        string
+	Bought      string
+	ValidFrom   string
+	ExpiresOn   string
+	Included    string
+	Used        string
+	Remaining   string
+	Cleared     string
+	State       string // upcoming, valid, exhausted, expired
+	UsedPercent int
+}
+
+// EntitlementRow is a feature the account holds and until when (R12).
+type EntitlementRow struct {
+	Feature string // demo_source, group_support, whiteboard_sdk, dedicated_support
+	Until   string
+	// ApplyWithOrder is the order whose detail page is shown to apply.
+	ApplyWithOrder string
+	OrderURL       string
+}
+
+// ExpiryWarning flags a package that expires soon with minutes left (R9).
+type ExpiryWarning struct {
+	OrderID   string
+	Plan      string
+	ExpiresOn string
+	Remaining string
+	DaysLeft  int
+}
+
+// NewAccountPage builds the overview from the account's standing at now.
+func NewAccountPage(meta Meta, lang language.Tag, a db.Account, st db.Standing, hasApps bool, now time.Time) AccountPage {
+	p := AccountPage{
+		Meta: meta, AccountID: a.ID, Name: a.Name, Email: a.Email, Created: Date(a.CreatedAt),
+		AsOf: DateTime(now), Status: string(st.Status), HasApps: hasApps,
+		BuyURL: "/plans?account=" + itoa(a.ID), AppsURL: AccountURL(a.ID, "/apps"),
+	}
+	orders := map[int64]string{}
+	for _, ps := range st.Packages {
+		orders[ps.ID] = ps.OrderID
+		b := ps.Balance
+		p.Packages = append(p.Packages, PackageRow{
+			ID: ps.ID, OrderID: ps.OrderID, OrderURL: AccountURL(a.ID, "/orders/"+itoa(ps.ID)),
+			Plan: PlanNameByCode(lang, ps.Plan), Bought: Date(ps.PurchasedAt),
+			ValidFrom: Date(ps.Validity.From), ExpiresOn: Date(ps.Validity.ExpiresOn()),
+			Included: Int(ps.Included), Used: Int(b.UsedMinutes), Remaining: Int(b.RemainingMinutes),
+			Cleared: Int(b.ClearedMinutes), State: string(ps.State), UsedPercent: Percent(b.UsedMinutes, ps.Included),
+		})
+		if ps.Plan == billing.Trial && ps.State == billing.StateValid {
+			p.TrialLeft, p.TrialUntil = Int(b.RemainingMinutes), Date(ps.Validity.ExpiresOn())
+		}
+		if ps.State == billing.StateValid && b.RemainingMinutes > 0 {
+			if days := int(ps.Validity.Until.Sub(now).Hours() / 24); days < ExpiryWarningDays {
+				p.Warnings = append(p.Warnings, ExpiryWarning{ps.OrderID, PlanNameByCode(lang, ps.Plan),
+					Date(ps.Validity.ExpiresOn()), Int(b.RemainingMinutes), days + 1})
+			}
+		}
+	}
+	for _, e := range st.Entitlements {
+		row := EntitlementRow{Feature: string(e.Feature), Until: Date(e.ExpiresOn)}
+		if e.Feature == billing.FeatureGroupSupport || e.Feature == billing.FeatureDedicatedSupport {
+			row.ApplyWithOrder, row.OrderURL = orders[e.PackageID], AccountURL(a.ID, "/orders/"+itoa(e.PackageID))
+		}
+		p.Entitlements = append(p.Entitlements, row)
+	}
+	return p
+}
+
+// BuyPage confirms a purchase before it is made.
+type BuyPage struct {
+	Meta      Meta
+	AccountID int64
+	Plan      string
+	PlanCode  string
+	Price     string
+	Minutes   string
+	ValidFrom string
+	ExpiresOn string
+	Features  []string // entitlement ids the plan brings
+	// Token is the one-time token the confirm form carries: a double click,
+	// a resubmit or the back button buys once.
+	Token     string
+	ActionURL string
+	CancelURL string
+	Error     string
+}
+
+// NewBuyPage builds the confirmation of buying plan now (R3 gives the dates).
+func NewBuyPage(meta Meta, lang language.Tag, accountID int64, plan billing.Plan, now time.Time, token string) BuyPage {
+	v := billing.ValidityOf(now)
+	p := BuyPage{
+		Meta: meta, AccountID: accountID, Plan: PlanName(lang, plan), PlanCode: string(plan.Code),
+		Price: Money(plan.Price), Minutes: Int(plan.IncludedMinutes),
+		ValidFrom: Date(v.From), ExpiresOn: Date(v.ExpiresOn()), Token: token,
+		ActionURL: AccountURL(accountID, "/buy/"+string(plan.Code)), CancelURL: "/plans?account=" + itoa(accountID),
+	}
+	for _, f := range billing.AllFeatures {
+		if plan.Features.Has(f) {
+			p.Features = append(p.Features, string(f))
+		}
+	}
+	return p
+}
+
+// OrderPage is a package's order detail: what a customer shows to apply for
+// the official group or 1V1 support (R12).
+type OrderPage struct {
+	Meta         Meta
+	AccountID    int64
+	AccountName  string
+	Just         bool // shown right after the purchase
+	OrderID      string
+	Plan         string
+	PlanCode     string
+	Price        string
+	Minutes      string
+	PurchasedAt  string
+	ValidFrom    string
+	ExpiresOn    string
+	Features     []string
+	GroupSupport bool
+	Dedicated    bool
+	AccountURL   string
+}
+
+// NewOrderPage builds the order detail of package p.
+func NewOrderPage(meta Meta, lang language.Tag, a db.Account, p billing.Package, just bool) OrderPage {
+	plan, _ := billing.LookupPlan(string(p.Plan))
+	v := p.Validity()
+	o := OrderPage{
+		Meta: meta, AccountID: a.ID, AccountName: a.Name, Just: just, OrderID: p.OrderID,
+		Plan: PlanNameByCode(lang, p.Plan), PlanCode: string(p.Plan), Price: Money(p.Price), Minutes: Int(p.Included),
+		PurchasedAt: DateTime(p.PurchasedAt), ValidFrom: Date(v.From), ExpiresOn: Date(v.ExpiresOn()),
+		GroupSupport: plan.Features.GroupSupport, Dedicated: plan.Features.DedicatedSupport,
+		AccountURL: AccountURL(a.ID, ""),
+	}
+	for _, f := range billing.AllFeatures {
+		if plan.Features.Has(f) {
+			o.Features = append(o.Features, string(f))
+		}
+	}
+	return o
+}
+
+// AccountsPage lists and searches accounts and opens a new one.
+type AccountsPage struct {
+	Meta     Meta
+	Query    string
+	Accounts []AccountRow
+	// BuyPlan, when set, means the visitor came from a Buy button: each
+	// account links to buying that plan.
+	BuyPlan     string
+	BuyPlanName string
+	Form        AccountForm
+}
+
+// AccountRow is one account in the list.
+type AccountRow struct {
+	ID      int64
+	Name    string
+	Email   string
+	Created string
+	URL     string
+}
+
+// AccountForm is the new-account form with what was typed and what was wrong.
+type AccountForm struct {
+	Name       string
+	Email      string
+	NameError  string
+	EmailError string
+}
+
+// NewAccountsPage builds the account list.
+func NewAccountsPage(meta Meta, lang language.Tag, q string, accounts []db.Account, buyPlan string, form AccountForm) AccountsPage {
+	p := AccountsPage{Meta: meta, Query: q, Form: form}
+	if plan, ok := billing.LookupPlan(buyPlan); ok && plan.Purchasable {
+		p.BuyPlan, p.BuyPlanName = buyPlan, PlanName(lang, plan)
+	}
+	for _, a := range accounts {
+		url := AccountURL(a.ID, "")
+		if p.BuyPlan != "" {
+			url = AccountURL(a.ID, "/buy/"+p.BuyPlan)
+		}
+		p.Accounts = append(p.Accounts, AccountRow{a.ID, a.Name, a.Email, Date(a.CreatedAt), url})
+	}
+	return p
+}
