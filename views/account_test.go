@@ -36,7 +36,9 @@ func renderDoc(t *testing.T, lang language.Tag, c templ.Component) *goquery.Docu
 	return doc
 }
 
-func text(doc *goquery.Document, sel string) string { return strings.TrimSpace(doc.Find(sel).First().Text()) }
+func text(doc *goquery.Document, sel string) string {
+	return strings.TrimSpace(doc.Find(sel).First().Text())
+}
 
 func testid(id string) string { return `[data-testid="` + id + `"]` }
 
