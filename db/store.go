@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // pure Go SQLite: no cgo
@@ -65,7 +66,9 @@ func dsn(path string, write bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	// The path goes into a file: URI, where ?, # and % would cut it short.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return "file:" + escaped + "?" + q.Encode()
 }
 
 // Open opens (creating it if needed) the database at path and applies the
