@@ -63,7 +63,8 @@ func checkSession(i int, s billing.Session, app App, now time.Time) error {
 // *ValidationError naming its index and field. A session whose id (or,
 // without one, whose room, user and joined_at) is already stored is a
 // duplicate: counted, stored once. The per-day and per-room sums are
-// updated in the same transaction.
+// updated in the same transaction. It sets each session's App and truncates
+// its instants to the second in place.
 func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (IngestResult, error) {
 	var res IngestResult
 	if len(sessions) == 0 {
