@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"rtcbill/billing"
 	"rtcbill/db"
 	"rtcbill/handlers"
+	"rtcbill/views"
 )
 
 const usage = `rtcbill — the billing console of a real-time audio/video service
@@ -51,6 +51,10 @@ func main() {
 
 func run(args []string, stdout io.Writer, logger *slog.Logger) error {
 	cmd := "serve"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -173,9 +177,9 @@ func printBill(args []string, stdout io.Writer) error {
 
 func writeBillText(out io.Writer, j handlers.BillJSON) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	n := func(v int64) string { return strconv.FormatInt(v, 10) }
+	n := views.Int
 	fmt.Fprintf(w, "Bill of account %d for %s\t%s\n", j.AccountID, j.Month, j.Status)
-	fmt.Fprintf(w, "Issued on\t%s\nCharged by\t%s\n\n", j.IssueDate, j.ChargeBy)
+	fmt.Fprintf(w, "Issued on\t%s\t\nCharged by\t%s\t\n\t\t\n", j.IssueDate, j.ChargeBy)
 	fmt.Fprintf(w, "Usage\t%s min\t(%s s)\n", n(j.UsageMinutes), n(j.UsageSeconds))
 	for _, d := range j.Deductions {
 		fmt.Fprintf(w, "  from package %d (%s)\t-%s min\n", d.PackageID, d.Plan, n(d.Minutes))
@@ -191,6 +195,6 @@ func writeBillText(out io.Writer, j handlers.BillJSON) error {
 	for _, a := range j.Apps {
 		fmt.Fprintf(w, "Application %d\t%s min\t(%s s)\n", a.SDKAppID, n(a.Minutes), n(a.Seconds))
 	}
-	fmt.Fprintf(w, "\nAmount due\t\t%s CNY\n", j.AmountDue)
+	fmt.Fprintf(w, "\t\t\nAmount due\t\t%s CNY\n", j.AmountDue)
 	return w.Flush()
 }
