@@ -1,11 +1,105 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 
-// Placeholders until the applications and rooms pages land: answer 404.
-func (h *Handler) showAppsPage(c echo.Context) error    { return errNotFound }
-func (h *Handler) submitApp(c echo.Context) error       { return errNotFound }
-func (h *Handler) showRoomPage(c echo.Context) error    { return errNotFound }
-func (h *Handler) showLivePage(c echo.Context) error    { return errNotFound }
-func (h *Handler) submitLiveJoin(c echo.Context) error  { return errNotFound }
-func (h *Handler) submitLiveLeave(c echo.Context) error { return errNotFound }
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/db"
+	"rtcbill/views"
+)
+
+// showAppsPage answers GET /accounts/:id/apps: the account's applications
+// and the form that creates one. ?created=ID[&trial=1] confirms a creation
+// after its redirect. The "open a room" form comes back here with
+// ?app=ID&room=ROOM&view=calls|live and is sent on to that room's page.
+func (h *Handler) showAppsPage(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	if c.QueryParams().Has("room") {
+		return h.openRoom(c, a)
+	}
+	created, _ := strconv.ParseInt(c.QueryParam("created"), 10, 64)
+	return h.renderApps(c, a, http.StatusOK, func(p *views.AppsPage, apps []db.App) {
+		if created > 0 {
+			p.ShowCreated(created, c.QueryParam("trial") == "1", apps)
+		}
+	})
+}
+
+// submitApp answers POST /accounts/:id/apps: it creates the application
+// now (a customer cannot backdate it) and returns to the list, saying
+// whether it brought the trial (R4).
+func (h *Handler) submitApp(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	now := h.now()
+	app, granted, err := h.store.CreateApp(c.Request().Context(), a.ID, name, now, now)
+	var ve *db.ValidationError
+	if errors.As(err, &ve) && ve.Field == "name" {
+		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
+			p.RejectName(name)
+		})
+	}
+	if err != nil {
+		return err
+	}
+	to := views.AccountURL(a.ID, fmt.Sprintf("/apps?created=%d", app.SDKAppID))
+	if granted {
+		to += "&trial=1"
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// openRoom sends the "open a room" form on to the room's page, or shows the
+// form again with what is wrong with its input.
+func (h *Handler) openRoom(c echo.Context, a db.Account) error {
+	sdkAppID, err := strconv.ParseInt(c.QueryParam("app"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	app, err := h.store.App(c.Request().Context(), sdkAppID)
+	if err != nil {
+		return err
+	}
+	if app.AccountID != a.ID {
+		return errNotFound
+	}
+	room := strings.TrimSpace(c.QueryParam("room"))
+	if why := views.CheckRoomID(room); why.Set() {
+		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
+			p.RejectRoom(app.SDKAppID, c.QueryParam("room"), why)
+		})
+	}
+	rest := ""
+	if c.QueryParam("view") == "live" {
+		rest = "/live"
+	}
+	return c.Redirect(http.StatusSeeOther, views.RoomURL(app.SDKAppID, room, rest))
+}
+
+// renderApps shows the applications page with status; edit adds what the
+// request has to say (a confirmation, an error).
+func (h *Handler) renderApps(c echo.Context, a db.Account, status int, edit func(*views.AppsPage, []db.App)) error {
+	ctx := c.Request().Context()
+	apps, err := h.store.Apps(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	m := accountMeta(c, a, "apps", views.T(ctx, "apps.title"))
+	if c.Request().Method != http.MethodGet {
+		m.Path = views.AccountURL(a.ID, "/apps") // the language switch must not repeat a POST
+	}
+	p := views.NewAppsPage(m, a.ID, apps, h.now())
+	edit(&p, apps)
+	return render(c, status, views.Apps(p))
+}

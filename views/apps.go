@@ -1,0 +1,171 @@
+package views
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+)
+
+// Limits the forms state in their messages; the store enforces them.
+const (
+	appNameMaxRunes = 200 // db.checkName
+	roomIDMaxRunes  = 128 // db: room and user ids
+)
+
+// LocalMsg is a message id with its template data, translated when the
+// page is rendered. The zero LocalMsg says nothing.
+type LocalMsg struct {
+	ID   string
+	Args []any
+}
+
+// Set reports whether there is a message.
+func (m LocalMsg) Set() bool { return m.ID != "" }
+
+// Text is the message in the page language. Arguments that can put
+// themselves into words (a RoomDuration) are translated too.
+func (m LocalMsg) Text(ctx context.Context) string {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if w, ok := a.(interface{ Text(context.Context) string }); ok {
+			a = w.Text(ctx)
+		}
+		args[i] = a
+	}
+	return T(ctx, m.ID, args...)
+}
+
+func msg(id string, args ...any) LocalMsg { return LocalMsg{ID: id, Args: args} }
+
+// AppsPage is an account's applications (应用) and the form that creates
+// one. The first application brings the trial (R4).
+type AppsPage struct {
+	Meta      Meta
+	AccountID int64
+	// CreateAction is where the create form posts.
+	CreateAction string
+	Apps         []AppRow
+	// Created, when set, confirms the application just created.
+	Created *AppCreated
+	// TrialOffer, when set, explains that the first application brings the
+	// free trial (no application exists yet).
+	TrialOffer *AppTrialOffer
+	// Name is the create form's input, kept after an error.
+	Name      string
+	NameError LocalMsg
+}
+
+// AppRow is one application with its "open a room" form.
+type AppRow struct {
+	SDKAppID string
+	Name     string
+	Created  string
+	// OpenAction is where the open-a-room form goes (GET); it redirects to
+	// the room's page.
+	OpenAction string
+	Room       string // the form's input, kept after an error
+	RoomError  LocalMsg
+	Just       bool // the application just created
+}
+
+// AppCreated confirms a new application and, when it brought one, the
+// trial with its minutes and expiry (R3, R4).
+type AppCreated struct {
+	SDKAppID     string
+	Name         string
+	Trial        bool
+	TrialMinutes string
+	TrialExpiry  string
+}
+
+// AppTrialOffer is what the first application would bring if created now.
+type AppTrialOffer struct {
+	Minutes string
+	Expiry  string
+}
+
+// NewAppsPage lists apps, oldest first, as of now.
+func NewAppsPage(meta Meta, accountID int64, apps []db.App, now time.Time) AppsPage {
+	p := AppsPage{Meta: meta, AccountID: accountID, CreateAction: AccountURL(accountID, "/apps")}
+	for _, a := range apps {
+		p.Apps = append(p.Apps, AppRow{
+			SDKAppID:   strconv.FormatInt(a.SDKAppID, 10),
+			Name:       a.Name,
+			Created:    DateTime(a.CreatedAt),
+			OpenAction: AccountURL(accountID, "/apps"),
+		})
+	}
+	if len(apps) == 0 && billing.GrantsTrial(now) {
+		p.TrialOffer = &AppTrialOffer{Minutes: Int(trialMinutes()), Expiry: Date(billing.ValidityOf(now).ExpiresOn())}
+	}
+	return p
+}
+
+func trialMinutes() int64 {
+	plan, _ := billing.LookupPlan(string(billing.Trial))
+	return plan.IncludedMinutes
+}
+
+// ShowCreated confirms the creation of application sdkAppID (after the
+// redirect); trial says it brought the trial, whose expiry follows R3 from
+// the application's creation. An id that is not among the account's
+// applications shows nothing.
+func (p *AppsPage) ShowCreated(sdkAppID int64, trial bool, apps []db.App) {
+	for i, a := range apps {
+		if a.SDKAppID != sdkAppID {
+			continue
+		}
+		p.Created = &AppCreated{SDKAppID: strconv.FormatInt(a.SDKAppID, 10), Name: a.Name}
+		if trial {
+			p.Created.Trial = true
+			p.Created.TrialMinutes = Int(trialMinutes())
+			p.Created.TrialExpiry = Date(billing.ValidityOf(a.CreatedAt).ExpiresOn())
+		}
+		if i < len(p.Apps) {
+			p.Apps[i].Just = true
+		}
+		return
+	}
+}
+
+// RejectName keeps the refused name and says what is wrong with it.
+func (p *AppsPage) RejectName(name string) {
+	p.Name = name
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		p.NameError = msg("apps.error.name_required")
+	case utf8.RuneCountInString(name) > appNameMaxRunes:
+		p.NameError = msg("apps.error.name_too_long", "Max", appNameMaxRunes)
+	default:
+		p.NameError = msg("apps.error.name_invalid")
+	}
+}
+
+// CheckRoomID says what is wrong with a room id typed into a form; the
+// zero LocalMsg when nothing is.
+func CheckRoomID(room string) LocalMsg {
+	switch {
+	case strings.TrimSpace(room) == "":
+		return msg("apps.error.room_required")
+	case !utf8.ValidString(room) || utf8.RuneCountInString(room) > roomIDMaxRunes:
+		return msg("apps.error.room_too_long", "Max", roomIDMaxRunes)
+	}
+	return LocalMsg{}
+}
+
+// RejectRoom keeps the refused room id in application sdkAppID's form
+// with its error.
+func (p *AppsPage) RejectRoom(sdkAppID int64, room string, why LocalMsg) {
+	id := strconv.FormatInt(sdkAppID, 10)
+	for i := range p.Apps {
+		if p.Apps[i].SDKAppID == id {
+			p.Apps[i].Room, p.Apps[i].RoomError = room, why
+		}
+	}
+}
