@@ -21,7 +21,8 @@ type Account struct {
 	CreatedAt time.Time
 }
 
-const maxNameLen = 200
+// MaxNameLen bounds account and application names, in characters.
+const MaxNameLen = 200
 
 // checkName trims a name and checks it is present and of sane length.
 func checkName(field, name string) (string, error) {
@@ -29,8 +30,8 @@ func checkName(field, name string) (string, error) {
 	switch {
 	case name == "":
 		return "", invalid(field, "is required")
-	case utf8.RuneCountInString(name) > maxNameLen:
-		return "", invalid(field, "is longer than %d characters", maxNameLen)
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return "", invalid(field, "is longer than %d characters", MaxNameLen)
 	case !utf8.ValidString(name):
 		return "", invalid(field, "is not valid UTF-8")
 	}

@@ -16,9 +16,9 @@ import (
 
 // Limits on recorded sessions.
 const (
-	MaxBatch          = 10_000         // sessions in one batch
-	MaxSessionLength  = 24 * time.Hour // one stay in a room
-	maxIdentifierRune = 128            // session, room and user ids
+	MaxBatch         = 10_000         // sessions in one batch
+	MaxSessionLength = 24 * time.Hour // one stay in a room
+	MaxIdentifierLen = 128            // session, room and user ids, in characters
 )
 
 // IngestResult counts what a batch did.
@@ -38,8 +38,8 @@ func checkSession(i int, s billing.Session, app App, now time.Time) error {
 			return bad(f.name, "is required")
 		case !utf8.ValidString(f.v):
 			return bad(f.name, "is not valid UTF-8")
-		case utf8.RuneCountInString(f.v) > maxIdentifierRune:
-			return bad(f.name, "is longer than %d characters", maxIdentifierRune)
+		case utf8.RuneCountInString(f.v) > MaxIdentifierLen:
+			return bad(f.name, "is longer than %d characters", MaxIdentifierLen)
 		}
 	}
 	switch {
@@ -170,8 +170,8 @@ func checkRoomUser(room, user string) error {
 		switch {
 		case strings.TrimSpace(f.v) == "":
 			return invalid(f.name, "is required")
-		case !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > maxIdentifierRune:
-			return invalid(f.name, "must be valid UTF-8 of at most %d characters", maxIdentifierRune)
+		case !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > MaxIdentifierLen:
+			return invalid(f.name, "must be valid UTF-8 of at most %d characters", MaxIdentifierLen)
 		}
 	}
 	return nil

@@ -170,11 +170,11 @@ func (h *Handler) join(c echo.Context) error {
 		return err
 	}
 	now := h.now()
-	id, err := h.store.Join(c.Request().Context(), app.SDKAppID, c.Param("room_id"), in.UserID, now)
+	id, err := h.store.Join(c.Request().Context(), app.SDKAppID, roomParam(c), in.UserID, now)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, liveSessionJSON{SessionID: id, SDKAppID: app.SDKAppID, RoomID: c.Param("room_id"),
+	return c.JSON(http.StatusCreated, liveSessionJSON{SessionID: id, SDKAppID: app.SDKAppID, RoomID: roomParam(c),
 		UserID: in.UserID, JoinedAt: billing.FormatInstant(now)})
 }
 
@@ -188,7 +188,7 @@ func (h *Handler) leave(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	s, err := h.store.Leave(c.Request().Context(), app.SDKAppID, c.Param("room_id"), in.UserID, h.now())
+	s, err := h.store.Leave(c.Request().Context(), app.SDKAppID, roomParam(c), in.UserID, h.now())
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 
 // Limits the forms state in their messages; the store enforces them.
 const (
-	appNameMaxRunes = 200 // db.checkName
-	roomIDMaxRunes  = 128 // db: room and user ids
+	appNameMaxRunes = db.MaxNameLen
+	roomIDMaxRunes  = db.MaxIdentifierLen
 )
 
 // LocalMsg is a message id with its template data, translated when the
