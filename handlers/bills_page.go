@@ -1,7 +1,73 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
 
-// Placeholder until the bills pages land: answers 404.
-func (h *Handler) showBillsPage(c echo.Context) error { return errNotFound }
-func (h *Handler) showBillPage(c echo.Context) error  { return errNotFound }
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/views"
+)
+
+// showBillsPage answers GET /accounts/:id/bills: every monthly bill of the
+// account as of now, newest first (R11).
+func (h *Handler) showBillsPage(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	bills, err := h.store.Bills(ctx, a.ID, h.now())
+	if err != nil {
+		return err
+	}
+	m := accountMeta(c, a, "bills", views.T(ctx, "bills.title"))
+	return render(c, http.StatusOK, views.Bills(views.NewBillsPage(m, a.ID, a.Name, bills)))
+}
+
+// showBillPage answers GET /accounts/:id/bills/:month with the bill page
+// and /accounts/:id/bills/:month.csv with the same CSV as the API (echo
+// cannot route a suffix after a parameter, so the handler reads it).
+func (h *Handler) showBillPage(c echo.Context) error {
+	now := h.now()
+	param, asCSV := strings.CutSuffix(c.Param("month"), ".csv")
+	month, err := billMonth(param, now)
+	if err != nil {
+		return err
+	}
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	bill, err := h.store.Bill(ctx, a.ID, month, now)
+	if err != nil {
+		return err
+	}
+	if asCSV {
+		c.Response().Header().Set(echo.HeaderContentDisposition,
+			fmt.Sprintf(`attachment; filename="rtcbill-%d-%s.csv"`, a.ID, month))
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", BillCSV(ToBillJSON(a.ID, bill)))
+	}
+	m := accountMeta(c, a, "bills", views.T(ctx, "bills.bill.title", "Month", month.String()))
+	return render(c, http.StatusOK, views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)))
+}
+
+// billMonth reads a bill's month as showBill does: YYYY-MM, already begun
+// at now, and not before 2015.
+func billMonth(param string, now time.Time) (billing.Month, error) {
+	month, err := billing.ParseMonth(param)
+	if err != nil {
+		return billing.Month{}, fieldError("month", "month must be YYYY-MM, not %q", param)
+	}
+	if billing.MonthOf(now).Before(month) {
+		return billing.Month{}, fieldError("month", "month %s has not started yet", month)
+	}
+	if month.Start().Before(billing.MinInstant) {
+		return billing.Month{}, fieldError("month", "month %s is before 2015-01", month)
+	}
+	return month, nil
+}
