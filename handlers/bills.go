@@ -147,16 +147,10 @@ func (h *Handler) showBill(c echo.Context) error {
 		return err
 	}
 	param, asCSV := strings.CutSuffix(c.Param("month"), ".csv")
-	month, err := billing.ParseMonth(param)
-	if err != nil {
-		return fieldError("month", "month must be YYYY-MM, not %q", param)
-	}
 	now := h.now()
-	if billing.MonthOf(now).Before(month) {
-		return fieldError("month", "month %s has not started yet", month)
-	}
-	if month.Start().Before(billing.MinInstant) {
-		return fieldError("month", "month %s is before 2015-01", month)
+	month, err := billMonth(param, now)
+	if err != nil {
+		return err
 	}
 	bill, err := h.store.Bill(c.Request().Context(), id, month, now)
 	if err != nil {

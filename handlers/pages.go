@@ -70,6 +70,9 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 		p.Meta.Title, p.Message = views.T(ctx, "error.internal.title"), views.T(ctx, "error.internal.message")
 	default:
 		p.Meta.Title = views.T(ctx, "error.generic.title")
+		if ae.Field != "" {
+			p.Message = views.T(ctx, "error.generic.field", "Field", ae.Field, "Detail", ae.Message)
+		}
 	}
 	p.Meta.Path = r.URL.RequestURI()
 	return render(c, ae.Status, views.Error(p))
