@@ -1,0 +1,417 @@
+package billing
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
+
+// The estimator answers a prospect's question: what would this usage cost?
+// It searches one family of purchase plans exactly: packages are bought at
+// 00:00 CST on the 1st of the first month of each 12-month block of the
+// horizon (so by R3 each stays valid for its whole block and the month after
+// it), the usage is rated as the rule book rates it (R7 drawing order, R8
+// whole minutes, R9 clearing, R10 a fee rounded to the fen on each monthly
+// bill), and the cheapest plan of the family is returned.
+//
+// How it is searched. Let a block's "extras" be its packages other than
+// Premium. Starter, Standard and Enterprise each cost more per minute than
+// overage (0.0738, 0.0388 and 0.0290 CNY against 0.025), so removing one
+// from any plan lowers its cost by at least P − 0.025·M − 0.005·13 > 2,400
+// CNY (the minutes it covered become overage; the fee is rounded once a
+// month) unless it is needed for a constraint: at least one paid package in
+// the first block (R5: before it, usage is refused, not billed) and a
+// package with each required feature in every block (R12). One package
+// always meets all constraints, so an optimal plan holds at most one extra
+// per block, and none when it holds a Premium. Premiums per block are
+// bounded by what the block and the month after it can use. Blocks are
+// coupled only by what their packages have left after the block, which the
+// next block draws in its first month before its own packages (they expire
+// a month earlier); dynamic programming over blocks, with that carry as the
+// state, finds the cheapest plan exactly. The tests check it against a
+// brute-force search over every combination for small usages.
+
+// MaxEstimateMinutes bounds the usage an estimate covers, so the search
+// stays fast; beyond it a prospect needs a quote, not a calculator.
+const MaxEstimateMinutes = 500_000_000
+
+// ErrEstimate reports an input the estimator cannot take.
+var ErrEstimate = errors.New("billing: estimate")
+
+// EstimateInput is what a prospect expects.
+type EstimateInput struct {
+	Start  Month // the first month of the horizon
+	Months int   // 1 to 36
+	// MonthlyMinutes is the first month's usage; GrowthPct the monthly
+	// growth in percent (may be negative, above −100).
+	MonthlyMinutes decimal.Decimal
+	GrowthPct      decimal.Decimal
+	// NewCustomer counts the trial's free minutes in the first block (R4).
+	NewCustomer bool
+	// Features must be held for every whole block (R12).
+	Features []Feature
+}
+
+// PlanCount is how many packages of a plan a block buys.
+type PlanCount struct {
+	Plan  PlanCode
+	Count int
+}
+
+// EstimateBlock is one 12-month block (the last may be shorter).
+type EstimateBlock struct {
+	Index          int   // 1-based
+	StartMonth     int   // 1-based month of the horizon
+	Month          Month // its first calendar month
+	Months         int
+	UsageMinutes   int64
+	Packages       []PlanCount
+	PackagesCost   decimal.Decimal
+	CarriedIn      int64 // minutes the previous block's packages covered in its first month
+	OverageMinutes int64
+	OverageFee     decimal.Decimal
+}
+
+// Estimate is the cost of a purchase plan over the horizon.
+type Estimate struct {
+	Label          string // for alternatives: "one starter per block", …
+	MonthlyUsage   []int64
+	UsageMinutes   int64
+	Blocks         []EstimateBlock
+	PackagesCost   decimal.Decimal
+	OverageMinutes int64
+	OverageFee     decimal.Decimal
+	Total          decimal.Decimal
+	PricePerMinute decimal.Decimal // Total / UsageMinutes, to 4 places
+	MeetsFeatures  bool
+}
+
+// blockPlan is a block's purchase: some Premiums and at most one extra.
+type blockPlan struct {
+	premiums int
+	extra    PlanCode // "" for none
+	counts   map[PlanCode]int
+}
+
+func (p blockPlan) packages() []PlanCount {
+	var out []PlanCount
+	for _, pl := range Plans() {
+		if n := p.counts[pl.Code]; n > 0 {
+			out = append(out, PlanCount{pl.Code, n})
+		}
+	}
+	return out
+}
+
+func (p blockPlan) capacity() int64 {
+	var c int64
+	for code, n := range p.counts {
+		pl, _ := LookupPlan(string(code))
+		c += int64(n) * pl.IncludedMinutes
+	}
+	return c
+}
+
+func (p blockPlan) cost() decimal.Decimal {
+	sum := decimal.Zero
+	for code, n := range p.counts {
+		pl, _ := LookupPlan(string(code))
+		sum = sum.Add(pl.Price.Mul(decimal.NewFromInt(int64(n))))
+	}
+	return sum
+}
+
+func (p blockPlan) paid() bool {
+	for _, n := range p.counts {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (p blockPlan) has(f Feature, trial bool) bool {
+	if f == FeatureDemoSource && trial {
+		return true
+	}
+	for code, n := range p.counts {
+		pl, _ := LookupPlan(string(code))
+		if n > 0 && pl.Features.Has(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// monthlyUsage is each month's minutes: the first month's, grown, rounded
+// up to a whole minute (R8).
+func monthlyUsage(in EstimateInput) ([]int64, error) {
+	switch {
+	case in.Months < 1 || in.Months > 36:
+		return nil, fmt.Errorf("%w: months must be 1 to 36, not %d", ErrEstimate, in.Months)
+	case in.MonthlyMinutes.IsNegative():
+		return nil, fmt.Errorf("%w: minutes per month must not be negative", ErrEstimate)
+	case in.GrowthPct.LessThanOrEqual(decimal.NewFromInt(-100)):
+		return nil, fmt.Errorf("%w: growth must be above -100%%", ErrEstimate)
+	}
+	factor := decimal.NewFromInt(1).Add(in.GrowthPct.Shift(-2))
+	cur := in.MonthlyMinutes
+	out := make([]int64, in.Months)
+	var total int64
+	for i := range out {
+		if cur.GreaterThan(decimal.NewFromInt(MaxEstimateMinutes)) {
+			return nil, fmt.Errorf("%w: more than %d minutes in a month", ErrEstimate, MaxEstimateMinutes)
+		}
+		out[i] = cur.Ceil().IntPart()
+		total += out[i]
+		if total > MaxEstimateMinutes {
+			return nil, fmt.Errorf("%w: more than %d minutes over the horizon", ErrEstimate, MaxEstimateMinutes)
+		}
+		cur = cur.Mul(factor).Round(12)
+	}
+	return out, nil
+}
+
+// blockRun rates a block: the carry covers its first month first, then its
+// own packages (the trial included), then overage (R7). It returns the
+// monthly overage and what the block's packages have left at its end.
+func blockRun(usage []int64, capacity, carry int64) ([]int64, int64) {
+	over := make([]int64, len(usage))
+	pool := capacity
+	for m, u := range usage {
+		if m == 0 {
+			u -= min(u, carry)
+		}
+		d := min(u, pool)
+		pool -= d
+		over[m] = u - d
+	}
+	return over, pool
+}
+
+// monthlyFees is R10 on each month's bill: minutes × 0.025, rounded to the fen.
+func monthlyFees(over []int64) (int64, decimal.Decimal) {
+	var mins int64
+	fee := decimal.Zero
+	for _, o := range over {
+		mins += o
+		fee = fee.Add(AmountDue(OverageFee(o)))
+	}
+	return mins, fee
+}
+
+type blockSpec struct {
+	start, months int
+	usage         []int64
+	nextFirst     int64 // the next block's first month, which a carry can cover
+	trial         bool
+}
+
+func splitBlocks(in EstimateInput, usage []int64) []blockSpec {
+	var out []blockSpec
+	for s := 0; s < len(usage); s += 12 {
+		e := min(s+12, len(usage))
+		b := blockSpec{start: s, months: e - s, usage: usage[s:e], trial: s == 0 && in.NewCustomer}
+		if e < len(usage) {
+			b.nextFirst = usage[e]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// evaluate prices a sequence of block plans exactly.
+func evaluate(in EstimateInput, usage []int64, blocks []blockSpec, plans []blockPlan) Estimate {
+	est := Estimate{MonthlyUsage: usage, PackagesCost: decimal.Zero, OverageFee: decimal.Zero, MeetsFeatures: true}
+	var carry int64
+	for i, b := range blocks {
+		p := plans[i]
+		capacity := p.capacity()
+		if b.trial {
+			capacity += 1_000
+		}
+		over, left := blockRun(b.usage, capacity, carry)
+		mins, fee := monthlyFees(over)
+		var used int64
+		for _, u := range b.usage {
+			used += u
+		}
+		eb := EstimateBlock{
+			Index: i + 1, StartMonth: b.start + 1, Month: monthAt(in.Start, b.start), Months: b.months,
+			UsageMinutes: used, Packages: p.packages(), PackagesCost: p.cost(),
+			CarriedIn: min(carry, b.usage[0]), OverageMinutes: mins, OverageFee: fee,
+		}
+		est.Blocks = append(est.Blocks, eb)
+		est.UsageMinutes += used
+		est.PackagesCost = est.PackagesCost.Add(eb.PackagesCost)
+		est.OverageMinutes += mins
+		est.OverageFee = est.OverageFee.Add(fee)
+		for _, f := range in.Features {
+			if !p.has(f, b.trial) {
+				est.MeetsFeatures = false
+			}
+		}
+		carry = left
+		if b.months < 12 {
+			carry = 0
+		}
+	}
+	est.Total = est.PackagesCost.Add(est.OverageFee)
+	est.PricePerMinute = decimal.Zero
+	if est.UsageMinutes > 0 {
+		est.PricePerMinute = est.Total.Div(decimal.NewFromInt(est.UsageMinutes)).Round(4)
+	}
+	return est
+}
+
+func monthAt(start Month, offset int) Month {
+	m := start
+	for range offset {
+		m = m.Next()
+	}
+	return m
+}
+
+// candidates lists a block's plans of the family: k Premiums and at most
+// one extra, meeting the block's constraints.
+func candidates(in EstimateInput, b blockSpec, first bool) []blockPlan {
+	var total int64
+	for _, u := range b.usage {
+		total += u
+	}
+	premium, _ := LookupPlan(string(Premium))
+	kmax := int((total+b.nextFirst+premium.IncludedMinutes-1)/premium.IncludedMinutes) + 1
+	var out []blockPlan
+	for k := 0; k <= kmax; k++ {
+		for _, extra := range []PlanCode{"", Starter, Standard, Enterprise} {
+			if k > 0 && extra != "" {
+				continue // a Premium meets every constraint: an extra only costs
+			}
+			p := blockPlan{premiums: k, extra: extra, counts: map[PlanCode]int{}}
+			if k > 0 {
+				p.counts[Premium] = k
+			}
+			if extra != "" {
+				p.counts[extra] = 1
+			}
+			ok := !first || p.paid()
+			for _, f := range in.Features {
+				ok = ok && p.has(f, b.trial)
+			}
+			if ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Optimize finds the cheapest plan of the family (see the package comment
+// above) and prices the simple alternatives beside it.
+func Optimize(in EstimateInput) (Estimate, []Estimate, error) {
+	usage, err := monthlyUsage(in)
+	if err != nil {
+		return Estimate{}, nil, err
+	}
+	blocks := splitBlocks(in, usage)
+
+	// Dynamic programming over blocks; the state is the carry into the
+	// next block's first month (what is left, capped by that month).
+	type state struct {
+		cost  decimal.Decimal
+		plans []blockPlan
+	}
+	states := map[int64]state{0: {decimal.Zero, nil}}
+	for i, b := range blocks {
+		next := map[int64]state{}
+		cands := candidates(in, b, i == 0)
+		for carry, st := range states {
+			for _, p := range cands {
+				capacity := p.capacity()
+				if b.trial {
+					capacity += 1_000
+				}
+				over, left := blockRun(b.usage, capacity, carry)
+				_, fee := monthlyFees(over)
+				cost := st.cost.Add(p.cost()).Add(fee)
+				out := min(left, b.nextFirst)
+				if b.months < 12 {
+					out = 0
+				}
+				if prev, ok := next[out]; !ok || cost.LessThan(prev.cost) ||
+					(cost.Equal(prev.cost) && fewer(append(slices.Clone(st.plans), p), prev.plans)) {
+					next[out] = state{cost, append(slices.Clone(st.plans), p)}
+				}
+			}
+		}
+		states = next
+	}
+	var best *state
+	for _, st := range states {
+		if best == nil || st.cost.LessThan(best.cost) || (st.cost.Equal(best.cost) && fewer(st.plans, best.plans)) {
+			s := st
+			best = &s
+		}
+	}
+	if best == nil {
+		return Estimate{}, nil, fmt.Errorf("%w: no purchase plan meets the constraints", ErrEstimate)
+	}
+	opt := evaluate(in, usage, blocks, best.plans)
+	opt.Label = "optimum"
+	return opt, alternatives(in, usage, blocks), nil
+}
+
+// fewer breaks ties between equally cheap plans: fewer packages, then
+// smaller ones, so that the answer is stable.
+func fewer(a, b []blockPlan) bool {
+	count := func(ps []blockPlan) (n int, c int64) {
+		for _, p := range ps {
+			for _, k := range p.counts {
+				n += k
+			}
+			c += p.capacity()
+		}
+		return
+	}
+	na, ca := count(a)
+	nb, cb := count(b)
+	return na < nb || (na == nb && ca < cb)
+}
+
+// alternatives prices the simple plans a buyer would think of: one package
+// of a plan per block, and enough packages of one plan to cover each block.
+func alternatives(in EstimateInput, usage []int64, blocks []blockSpec) []Estimate {
+	var out []Estimate
+	seen := map[string]bool{}
+	for _, pl := range Plans() {
+		if !pl.Purchasable {
+			continue
+		}
+		for _, kind := range []string{"one", "cover"} {
+			plans := make([]blockPlan, len(blocks))
+			key := ""
+			for i, b := range blocks {
+				n := 1
+				if kind == "cover" {
+					var total int64
+					for _, u := range b.usage {
+						total += u
+					}
+					n = int(max(1, (total+pl.IncludedMinutes-1)/pl.IncludedMinutes))
+				}
+				plans[i] = blockPlan{counts: map[PlanCode]int{pl.Code: n}}
+				key += fmt.Sprintf("%s×%d;", pl.Code, n)
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			e := evaluate(in, usage, blocks, plans)
+			e.Label = kind + ":" + string(pl.Code)
+			out = append(out, e)
+		}
+	}
+	return out
+}
