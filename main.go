@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,9 +15,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/term"
 
 	"rtcbill/billing"
 	"rtcbill/db"
@@ -30,12 +35,16 @@ Usage:
   rtcbill [serve] [--addr ADDR] [--db FILE]     run the console (the default command)
   rtcbill bill --account ID --month YYYY-MM [--db FILE] [--json]
                                                 print a monthly bill
+  rtcbill user add --email E --role ROLE [--account ID] [--db FILE]
+                                                add a console user; the password is read
+                                                from the terminal or the first line of stdin
   rtcbill COMMAND --help                        help on a command
 
 Environment:
   RTCBILL_ADDR         listen address (default 127.0.0.1:8080)
   RTCBILL_DB           SQLite database file (default ./rtcbill.db, created on first start)
   RTCBILL_ADMIN_TOKEN  the staff API token; unset means no staff token exists
+  RTCBILL_SECURE_COOKIES  1 marks the console's cookies Secure (set it behind TLS)
 `
 
 func main() {
@@ -63,6 +72,8 @@ func run(args []string, stdout io.Writer, logger *slog.Logger) error {
 		return serve(args, logger)
 	case "bill":
 		return printBill(args, stdout)
+	case "user":
+		return userCommand(args, os.Stdin, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -104,8 +115,11 @@ func serve(args []string, logger *slog.Logger) error {
 	if token == "" {
 		logger.Warn("RTCBILL_ADMIN_TOKEN is unset: no staff token exists, staff API calls answer 401")
 	}
-	e := handlers.New(handlers.Config{Store: store, AdminToken: token, Now: time.Now, Logger: logger})
+	e := handlers.New(handlers.Config{Store: store, AdminToken: token, Now: time.Now, Logger: logger,
+		SecureCookies: os.Getenv("RTCBILL_SECURE_COOKIES") == "1"})
 	e.Server.ReadHeaderTimeout = 10 * time.Second
+
+	go sweepWebSessions(ctx, store, logger)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -197,4 +211,145 @@ func writeBillText(out io.Writer, j handlers.BillJSON) error {
 	}
 	fmt.Fprintf(w, "\t\t\nAmount due\t\t%s CNY\n", j.AmountDue)
 	return w.Flush()
+}
+
+const userUsage = `rtcbill user: manage the console's users.
+
+Usage:
+  rtcbill user add --email E --role ROLE [--account ID] [--db FILE]
+
+ROLE is customer (needs --account, the one account they reach), support,
+sales or admin. The password is never taken from the command line: it is
+asked twice on the terminal, without echo, or read from the first line of
+stdin when stdin is not a terminal:
+
+  rtcbill user add --email ops@example.com --role admin            (asks on the terminal)
+  rtcbill user add --email ops@example.com --role admin < pw.txt   (first line of a file)
+`
+
+// userCommand runs "rtcbill user add": it creates a user whose password
+// comes from the terminal (asked twice, not echoed) or from the first line
+// of stdin, never from argv, so it stays out of shell histories and ps.
+func userCommand(args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, userUsage)
+		if len(args) == 0 {
+			return errors.New("user: say what to do: rtcbill user add --email E --role ROLE")
+		}
+		return nil
+	}
+	if args[0] != "add" {
+		return fmt.Errorf("user: unknown command %q: only \"add\" exists\n\n%s", args[0], userUsage)
+	}
+	fs := newFlags("user add", "rtcbill user add: add a console user; the password is read from the terminal or the first line of stdin.")
+	fs.SetOutput(stdout)
+	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file, created if missing (env RTCBILL_DB)")
+	email := fs.String("email", "", "the user's e-mail, their sign-in name (required)")
+	roleArg := fs.String("role", "", "customer, support, sales or admin (required)")
+	account := fs.Int64("account", 0, "the account a customer belongs to (customers only)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		// The stray argument is not echoed: it may be a password.
+		return fmt.Errorf("user add: %d unexpected argument(s): the password is read from the terminal or stdin, never from the command line", fs.NArg())
+	}
+	if strings.TrimSpace(*email) == "" {
+		return errors.New("user add: --email is required")
+	}
+	if *roleArg == "" {
+		return errors.New("user add: --role is required: customer, support, sales or admin")
+	}
+	role, ok := db.ParseRole(*roleArg)
+	if !ok {
+		return fmt.Errorf("user add: unknown role %q: customer, support, sales or admin", *roleArg)
+	}
+	if role == db.RoleCustomer && *account <= 0 {
+		return errors.New("user add: a customer needs --account ID, the account they belong to")
+	}
+	if role != db.RoleCustomer && *account != 0 {
+		return fmt.Errorf("user add: %s staff belong to no account: drop --account", role)
+	}
+	password, err := readPassword(stdin, stdout)
+	if err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(password) < db.MinPasswordLen {
+		return fmt.Errorf("user add: the password is too short: at least %d characters", db.MinPasswordLen)
+	}
+	if len(password) > db.MaxPasswordLen {
+		return fmt.Errorf("user add: the password is too long: at most %d bytes", db.MaxPasswordLen)
+	}
+	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	store, err := db.Open(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.CreateUser(ctx, *email, password, role, *account, time.Now())
+	var ve *db.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return fmt.Errorf("user add: --%s %s", ve.Field, ve.Message)
+	case errors.Is(err, db.ErrEmailTaken):
+		return fmt.Errorf("user add: %s already has a user", strings.TrimSpace(*email))
+	case errors.Is(err, db.ErrNotFound):
+		return fmt.Errorf("user add: no account %d in %s", *account, *path)
+	case err != nil:
+		return err
+	}
+	if u.AccountID != 0 {
+		fmt.Fprintf(stdout, "created %s %s (user %d, account %d)\n", u.Role, u.Email, u.ID, u.AccountID)
+	} else {
+		fmt.Fprintf(stdout, "created %s %s (user %d)\n", u.Role, u.Email, u.ID)
+	}
+	return nil
+}
+
+// readPassword asks for the password twice without echo when stdin is a
+// terminal; otherwise it reads the first line of stdin.
+func readPassword(stdin io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(prompt, "Password: ")
+		first, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("user add: reading the password: %w", err)
+		}
+		fmt.Fprint(prompt, "Password again: ")
+		second, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("user add: reading the password: %w", err)
+		}
+		if string(first) != string(second) {
+			return "", errors.New("user add: the two passwords differ")
+		}
+		return string(first), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("user add: reading the password from stdin: %w", err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", errors.New("user add: no password: type it at the prompt or give it as the first line of stdin")
+	}
+	return line, nil
+}
+
+// sweepWebSessions deletes expired sign-in sessions every hour until ctx ends.
+func sweepWebSessions(ctx context.Context, store *db.Store, logger *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			if err := store.WebSessions().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
+				logger.Warn("sweeping expired web sessions", "error", err)
+			}
+		}
+	}
 }

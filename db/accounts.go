@@ -19,6 +19,7 @@ type Account struct {
 	Name      string
 	Email     string
 	CreatedAt time.Time
+	Demo      bool // a demo account, which sales staff may work on
 }
 
 // MaxNameLen bounds account and application names, in characters.
@@ -53,6 +54,15 @@ func CheckInstant(field string, t, now time.Time) error {
 // CreateAccount records a new account. An account's e-mail is its billing
 // contact, not a sign-in: two accounts may share one.
 func (s *Store) CreateAccount(ctx context.Context, name, email string, at, now time.Time) (Account, error) {
+	return s.createAccount(ctx, name, email, at, now, false)
+}
+
+// CreateDemoAccount records a demo account: one sales staff may work on.
+func (s *Store) CreateDemoAccount(ctx context.Context, name, email string, at, now time.Time) (Account, error) {
+	return s.createAccount(ctx, name, email, at, now, true)
+}
+
+func (s *Store) createAccount(ctx context.Context, name, email string, at, now time.Time, demo bool) (Account, error) {
 	name, err := checkName("name", name)
 	if err != nil {
 		return Account{}, err
@@ -67,15 +77,17 @@ func (s *Store) CreateAccount(ctx context.Context, name, email string, at, now t
 	if err := CheckInstant("created_at", at, now); err != nil {
 		return Account{}, err
 	}
-	a := Account{Name: name, Email: email, CreatedAt: at.Truncate(time.Second)}
+	a := Account{Name: name, Email: email, CreatedAt: at.Truncate(time.Second), Demo: demo}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at) VALUES (?, ?, ?)`,
-			a.Name, a.Email, unix(a.CreatedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at, demo) VALUES (?, ?, ?, ?)`,
+			a.Name, a.Email, unix(a.CreatedAt), a.Demo)
 		if err != nil {
 			return fmt.Errorf("store: unable to create account: %w", err)
 		}
-		a.ID, err = res.LastInsertId()
-		return err
+		if a.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, AuditAccount, a.ID, a.Name+backdated(a.CreatedAt, now))
 	})
 	return a, err
 }
@@ -88,8 +100,8 @@ func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
 func accountByID(ctx context.Context, q querier, id int64) (Account, error) {
 	var a Account
 	var created int64
-	err := q.QueryRowContext(ctx, `SELECT id, name, email, created_at FROM accounts WHERE id = ?`, id).
-		Scan(&a.ID, &a.Name, &a.Email, &created)
+	err := q.QueryRowContext(ctx, `SELECT id, name, email, created_at, demo FROM accounts WHERE id = ?`, id).
+		Scan(&a.ID, &a.Name, &a.Email, &created, &a.Demo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("store: account %d: %w", id, ErrNotFound)
 	}
@@ -109,9 +121,10 @@ const SearchLimit = 500
 func (s *Store) SearchAccounts(ctx context.Context, q string) ([]Account, error) {
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT id, name, email, created_at FROM accounts a
+		SELECT id, name, email, created_at, demo FROM accounts a
 		WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\'
 		   OR EXISTS (SELECT 1 FROM apps p WHERE p.account_id = a.id AND CAST(p.sdk_app_id AS TEXT) LIKE ?1 ESCAPE '\')
+		   OR EXISTS (SELECT 1 FROM packages k WHERE k.account_id = a.id AND k.order_id LIKE ?1 ESCAPE '\')
 		ORDER BY id LIMIT ?2`, pattern, SearchLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to search accounts: %w", err)
@@ -121,11 +134,19 @@ func (s *Store) SearchAccounts(ctx context.Context, q string) ([]Account, error)
 	for rows.Next() {
 		var a Account
 		var created int64
-		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &created); err != nil {
+		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &created, &a.Demo); err != nil {
 			return nil, fmt.Errorf("store: unable to read account: %w", err)
 		}
 		a.CreatedAt = fromUnix(created)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// backdated notes, for the audit trail, an instant recorded in the past.
+func backdated(at, now time.Time) string {
+	if now.Sub(at) > time.Minute {
+		return ", backdated to " + billing.FormatInstant(at)
+	}
+	return ""
 }

@@ -50,14 +50,17 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 			app.SDKAppID, accountID, app.Name, unix(app.CreatedAt)); err != nil {
 			return fmt.Errorf("store: unable to create app: %w", err)
 		}
+		detail := fmt.Sprintf("%d %s", app.SDKAppID, app.Name)
 		if existing == 0 && billing.GrantsTrial(app.CreatedAt) {
 			plan, _ := billing.LookupPlan(string(billing.Trial))
-			if _, err := insertPackage(ctx, tx, accountID, plan, app.CreatedAt, "", now); err != nil {
+			trial, err := insertPackage(ctx, tx, accountID, plan, app.CreatedAt, "", now)
+			if err != nil {
 				return err
 			}
 			granted = true
+			detail += ", trial " + trial.OrderID
 		}
-		return nil
+		return audit(ctx, tx, now, AuditApp, accountID, detail+backdated(app.CreatedAt, now))
 	})
 	return app, granted, err
 }

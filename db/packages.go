@@ -56,9 +56,12 @@ func (s *Store) Purchase(ctx context.Context, accountID int64, planCode string, 
 			}
 		}
 		var err error
-		pkg, err = insertPackage(ctx, tx, accountID, plan, at.Truncate(time.Second), key, now)
+		if pkg, err = insertPackage(ctx, tx, accountID, plan, at.Truncate(time.Second), key, now); err != nil {
+			return err
+		}
 		created = true
-		return err
+		return audit(ctx, tx, now, AuditPurchase, accountID,
+			fmt.Sprintf("%s %s %s", pkg.Plan, pkg.OrderID, billing.FormatMoney(pkg.Price))+backdated(pkg.PurchasedAt, now))
 	})
 	return pkg, created, err
 }

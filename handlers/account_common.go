@@ -7,36 +7,54 @@ import (
 	"rtcbill/views"
 )
 
-// pageAccount reads :id for a page and fetches the account (404 when there
-// is none or the visitor may not see it).
+// pageAccount reads :id and fetches the account the caller may read (404
+// for any other).
 func (h *Handler) pageAccount(c echo.Context) (db.Account, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return db.Account{}, err
 	}
-	return h.store.Account(c.Request().Context(), id)
+	return h.readAccount(c, id)
+}
+
+// pageAccountW is pageAccount for changes: read-only staff get 403.
+func (h *Handler) pageAccountW(c echo.Context) (db.Account, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return db.Account{}, err
+	}
+	return h.writeAccount(c, id)
 }
 
 // accountMeta is the layout data of an account's page: its title and the
 // account navigation with active ("overview", "apps", "bills") marked.
 func accountMeta(c echo.Context, a db.Account, active, title string) views.Meta {
 	m := meta(c, title)
-	m.Account = &views.AccountNav{ID: a.ID, Name: a.Name, Active: active}
+	p := who(c)
+	m.Account = &views.AccountNav{ID: a.ID, Name: a.Name, Active: active, Staff: p.staff(), CanWrite: p.canWrite(a)}
 	return m
 }
 
-// pageApp reads :sdk_app_id for a page and fetches the application and its
-// account.
+// pageApp reads :sdk_app_id and fetches the application and its account,
+// if the caller may read it.
 func (h *Handler) pageApp(c echo.Context) (db.App, db.Account, error) {
+	return h.appAccount(c, h.readAccount)
+}
+
+// pageAppW is pageApp for changes.
+func (h *Handler) pageAppW(c echo.Context) (db.App, db.Account, error) {
+	return h.appAccount(c, h.writeAccount)
+}
+
+func (h *Handler) appAccount(c echo.Context, check func(echo.Context, int64) (db.Account, error)) (db.App, db.Account, error) {
 	id, err := pathID(c, "sdk_app_id")
 	if err != nil {
 		return db.App{}, db.Account{}, err
 	}
-	ctx := c.Request().Context()
-	app, err := h.store.App(ctx, id)
+	app, err := h.store.App(c.Request().Context(), id)
 	if err != nil {
 		return db.App{}, db.Account{}, err
 	}
-	a, err := h.store.Account(ctx, app.AccountID)
+	a, err := check(c, app.AccountID)
 	return app, a, err
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,31 +22,49 @@ import (
 // and the form to open an account. With ?buy=PLAN (from a Buy button) each
 // account leads to buying that plan.
 func (h *Handler) showAccounts(c echo.Context) error {
+	if p := who(c); !p.staff() {
+		return c.Redirect(http.StatusSeeOther, home(p))
+	}
 	return h.renderAccounts(c, http.StatusOK, views.AccountForm{})
 }
 
 func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountForm) error {
 	ctx := c.Request().Context()
 	q := c.QueryParam("q")
-	accounts, err := h.store.SearchAccounts(ctx, q)
+	found, err := h.store.SearchAccounts(ctx, q)
 	if err != nil {
 		return err
+	}
+	var accounts []db.Account
+	for _, a := range found {
+		if who(c).canRead(a) {
+			accounts = append(accounts, a)
+		}
 	}
 	buy := c.QueryParam("buy")
 	if buy == "" {
 		buy = c.FormValue("buy")
 	}
 	page := views.NewAccountsPage(meta(c, views.T(ctx, "accounts.title")), views.Lang(ctx), q, accounts, buy, form)
+	page.CanCreate, page.Demo = who(c).canCreateAccounts(), who(c).Role == db.RoleSales
 	return render(c, status, views.Accounts(page))
 }
 
 // submitAccount answers POST /accounts: opens an account now and goes to
 // it (or on to buying the plan the visitor came for).
 func (h *Handler) submitAccount(c echo.Context) error {
+	p := who(c)
+	if !p.canCreateAccounts() {
+		return errForbidden
+	}
 	ctx := c.Request().Context()
 	form := views.AccountForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	now := h.now()
-	a, err := h.store.CreateAccount(ctx, form.Name, form.Email, now, now)
+	create := h.store.CreateAccount
+	if p.Role == db.RoleSales {
+		create = h.store.CreateDemoAccount // sales work on demo accounts only
+	}
+	a, err := create(ctx, form.Name, form.Email, now, now)
 	var ve *db.ValidationError
 	if errors.As(err, &ve) {
 		switch ve.Field {
@@ -81,6 +101,11 @@ func (h *Handler) showAccountPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if who(c).staff() {
+		if err := h.store.Audit(ctx, now, db.AuditAccountOpened, a.ID, ""); err != nil {
+			return err
+		}
+	}
 	page := views.NewAccountPage(accountMeta(c, a, "overview", a.Name), views.Lang(ctx), a, st, len(apps) > 0, now)
 	return render(c, http.StatusOK, views.Account(page))
 }
@@ -105,7 +130,7 @@ var tokenPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // showBuy answers GET /accounts/:id/buy/:plan: the confirmation, with the
 // dates R3 gives a purchase today and a fresh one-time token.
 func (h *Handler) showBuy(c echo.Context) error {
-	a, err := h.pageAccount(c)
+	a, err := h.pageAccountW(c)
 	if err != nil {
 		return err
 	}
@@ -122,6 +147,8 @@ func (h *Handler) renderBuy(c echo.Context, status int, a db.Account, plan billi
 	page := views.NewBuyPage(accountMeta(c, a, "overview", views.T(ctx, "buy.title", "Plan", views.PlanName(lang, plan))),
 		lang, a.ID, plan, h.now(), token)
 	page.Error = problem
+	page.CanBackdate = who(c).canBackdate()
+	page.PurchasedAt = c.FormValue("purchased_at")
 	return render(c, status, views.Buy(page))
 }
 
@@ -129,7 +156,7 @@ func (h *Handler) renderBuy(c echo.Context, status int, a db.Account, plan billi
 // is the purchase's idempotency key: a double click, a resubmit or the back
 // button lands on the same order and buys once.
 func (h *Handler) submitBuy(c echo.Context) error {
-	a, err := h.pageAccount(c)
+	a, err := h.pageAccountW(c)
 	if err != nil {
 		return err
 	}
@@ -143,7 +170,20 @@ func (h *Handler) submitBuy(c echo.Context) error {
 		return h.renderBuy(c, http.StatusUnprocessableEntity, a, plan, newToken(), views.T(ctx, "buy.token_missing"))
 	}
 	now := h.now()
-	pkg, _, err := h.store.Purchase(ctx, a.ID, string(plan.Code), now, "web-"+token, now)
+	at := now
+	if v := strings.TrimSpace(c.FormValue("purchased_at")); v != "" && who(c).canBackdate() {
+		// An admin records a purchase in the past (a demo history); the
+		// field is a CST wall-clock time.
+		t, err := time.ParseInLocation("2006-01-02T15:04", v, billing.CST)
+		if err == nil {
+			err = db.CheckInstant("purchased_at", t, now)
+		}
+		if err != nil {
+			return h.renderBuy(c, http.StatusUnprocessableEntity, a, plan, token, views.T(ctx, "buy.backdate_error"))
+		}
+		at = t
+	}
+	pkg, _, err := h.store.Purchase(ctx, a.ID, string(plan.Code), at, "web-"+token, now)
 	if errors.Is(err, db.ErrIdempotencyConflict) {
 		return h.renderBuy(c, http.StatusConflict, a, plan, newToken(), views.T(ctx, "buy.token_missing"))
 	}

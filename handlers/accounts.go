@@ -25,8 +25,8 @@ func toAccountJSON(a db.Account) accountJSON {
 // createAccount answers POST /api/v1/accounts. Staff may pass a past
 // created_at for demo histories.
 func (h *Handler) createAccount(c echo.Context) error {
-	if err := requireStaff(c); err != nil {
-		return err
+	if !who(c).canCreateAccounts() {
+		return errForbidden
 	}
 	var in struct {
 		Name      string `json:"name"`
@@ -37,6 +37,9 @@ func (h *Handler) createAccount(c echo.Context) error {
 		return err
 	}
 	now := h.now()
+	if in.CreatedAt != "" && !who(c).canBackdate() {
+		return newError(http.StatusForbidden, "forbidden", "only admins may pass created_at")
+	}
 	at, err := parseInstant("created_at", in.CreatedAt, now)
 	if err != nil {
 		return err
@@ -69,7 +72,7 @@ func (h *Handler) searchAccounts(c echo.Context) error {
 // showAccount answers GET /api/v1/accounts/:id?at=: the account and its
 // status at that instant (R5).
 func (h *Handler) showAccount(c echo.Context) error {
-	id, err := accountParam(c)
+	id, err := h.accountParam(c)
 	if err != nil {
 		return err
 	}

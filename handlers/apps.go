@@ -24,7 +24,7 @@ func toAppJSON(a db.App) appJSON {
 // createApp answers POST /api/v1/accounts/:id/apps. The first application
 // brings the trial (R4); only staff may backdate created_at.
 func (h *Handler) createApp(c echo.Context) error {
-	id, err := accountParam(c)
+	id, err := h.accountParamW(c)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (h *Handler) createApp(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.CreatedAt != "" && !who(c).staff {
+	if in.CreatedAt != "" && !who(c).canBackdate() {
 		return newError(http.StatusForbidden, "forbidden", "only staff may pass created_at")
 	}
 	now := h.now()
@@ -54,7 +54,7 @@ func (h *Handler) createApp(c echo.Context) error {
 
 // listApps answers GET /api/v1/accounts/:id/apps.
 func (h *Handler) listApps(c echo.Context) error {
-	id, err := accountParam(c)
+	id, err := h.accountParam(c)
 	if err != nil {
 		return err
 	}
@@ -75,18 +75,9 @@ func (h *Handler) listApps(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// appParam reads :sdk_app_id and checks the caller may act on its account.
+// appParam reads :sdk_app_id and checks the caller may change its account
+// (every API call on an application records or changes usage).
 func (h *Handler) appParam(c echo.Context) (db.App, error) {
-	id, err := pathID(c, "sdk_app_id")
-	if err != nil {
-		return db.App{}, err
-	}
-	app, err := h.store.App(c.Request().Context(), id)
-	if err != nil {
-		return db.App{}, err
-	}
-	if !who(c).canSee(app.AccountID) {
-		return db.App{}, errNotFound
-	}
-	return app, nil
+	app, _, err := h.pageAppW(c)
+	return app, err
 }

@@ -2,24 +2,94 @@ package handlers
 
 import (
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"rtcbill/db"
+	"rtcbill/views"
 )
 
-// principal is who a request acts for.
+// principal is who a request acts for: a signed-in user, the bearer of an
+// API token, or nobody (Role "").
 type principal struct {
-	staff bool
-	// account is the one account a customer's token reaches.
-	account int64
+	Role    db.Role
+	UserID  int64
+	Email   string
+	Account int64 // a customer's one account
+	Label   string
 }
 
 const principalKey = "rtcbill.principal"
 
-// authenticate reads "Authorization: Bearer <token>". The staff token is
-// compared in constant time; without RTCBILL_ADMIN_TOKEN there is none.
-func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func who(c echo.Context) principal {
+	p, _ := c.Get(principalKey).(principal)
+	return p
+}
+
+// setPrincipal records who acts, for the handlers and the audit trail.
+func setPrincipal(c echo.Context, p principal) {
+	c.Set(principalKey, p)
+	r := c.Request()
+	c.SetRequest(r.WithContext(db.WithActor(r.Context(), db.Actor{UserID: p.UserID, Label: p.Label})))
+}
+
+func (p principal) signedIn() bool { return p.Role != "" }
+
+// staff reports whether p works for the service: support, sales or admin.
+func (p principal) staff() bool { return p.signedIn() && p.Role != db.RoleCustomer }
+
+// canRead: a customer reads their own account, support and admin every
+// account, sales the demo accounts.
+func (p principal) canRead(a db.Account) bool {
+	switch p.Role {
+	case db.RoleAdmin, db.RoleSupport:
+		return true
+	case db.RoleSales:
+		return a.Demo
+	case db.RoleCustomer:
+		return a.ID == p.Account
+	}
+	return false
+}
+
+// canWrite: support only reads; everyone else changes what they can read.
+func (p principal) canWrite(a db.Account) bool { return p.Role != db.RoleSupport && p.canRead(a) }
+
+// canBackdate: only admins record history in the past.
+func (p principal) canBackdate() bool { return p.Role == db.RoleAdmin }
+
+// canCreateAccounts: admins open any account, sales demo accounts.
+func (p principal) canCreateAccounts() bool { return p.Role == db.RoleAdmin || p.Role == db.RoleSales }
+
+var errForbidden = newError(http.StatusForbidden, "forbidden", "you may not do this")
+
+// readAccount fetches account id if the caller may read it. Any other
+// account answers 404, so that nobody learns which accounts exist.
+func (h *Handler) readAccount(c echo.Context, id int64) (db.Account, error) {
+	a, err := h.store.Account(c.Request().Context(), id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !who(c).canRead(a)) {
+		return db.Account{}, errNotFound
+	}
+	return a, err
+}
+
+// writeAccount is readAccount for changes: support gets 403.
+func (h *Handler) writeAccount(c echo.Context, id int64) (db.Account, error) {
+	a, err := h.readAccount(c, id)
+	if err == nil && !who(c).canWrite(a) {
+		return db.Account{}, errForbidden
+	}
+	return a, err
+}
+
+// authenticateAPI reads "Authorization: Bearer <token>": the staff token
+// (compared in constant time; without RTCBILL_ADMIN_TOKEN there is none)
+// acts as an admin; a customer's token reaches that customer's account.
+func (h *Handler) authenticateAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		scheme, token, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 		token = strings.TrimSpace(token)
@@ -28,26 +98,94 @@ func (h *Handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return newError(http.StatusUnauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token>")
 		}
 		if h.staff != nil && subtle.ConstantTimeCompare([]byte(token), h.staff) == 1 {
-			c.Set(principalKey, principal{staff: true})
+			setPrincipal(c, principal{Role: db.RoleAdmin, Label: "staff token"})
 			return next(c)
 		}
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="rtcbill", error="invalid_token"`)
-		return newError(http.StatusUnauthorized, "unauthorized", "the bearer token is not valid")
+		ctx := c.Request().Context()
+		tokenID, account, err := h.store.AccountForToken(ctx, token)
+		if errors.Is(err, db.ErrNotFound) {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="rtcbill", error="invalid_token"`)
+			return newError(http.StatusUnauthorized, "unauthorized", "the bearer token is not valid")
+		}
+		if err != nil {
+			return err
+		}
+		if err := h.store.TouchAPIToken(ctx, tokenID, h.now()); err != nil {
+			h.log.Warn("unable to record a token's use", "error", err)
+		}
+		setPrincipal(c, principal{Role: db.RoleCustomer, Account: account, Label: fmt.Sprintf("API token %d of account %d", tokenID, account)})
+		return next(c)
 	}
 }
 
-func who(c echo.Context) principal {
-	p, _ := c.Get(principalKey).(principal)
-	return p
-}
-
-// canSee reports whether the request may act on account id. Anything else
-// answers 404, so that a customer cannot learn which accounts exist.
-func (p principal) canSee(id int64) bool { return p.staff || p.account == id }
-
 func requireStaff(c echo.Context) error {
-	if !who(c).staff {
+	if !who(c).staff() {
 		return newError(http.StatusForbidden, "forbidden", "only staff may do this")
 	}
 	return nil
+}
+
+// sessionUserKey holds the signed-in user's id in the web session.
+const sessionUserKey = "user_id"
+
+// identify reads the signed-in user from the web session, each request
+// anew, so a changed role or a removed user takes effect at once.
+func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if id := h.sessions.GetInt64(ctx, sessionUserKey); id != 0 {
+			u, err := h.store.UserByID(ctx, id)
+			switch {
+			case errors.Is(err, db.ErrNotFound):
+				h.sessions.Remove(ctx, sessionUserKey)
+			case err != nil:
+				return err
+			default:
+				setPrincipal(c, principal{Role: u.Role, UserID: u.ID, Email: u.Email, Account: u.AccountID,
+					Label: fmt.Sprintf("%s (%s)", u.Email, u.Role)})
+			}
+		}
+		return next(c)
+	}
+}
+
+// signedIn sends visitors to the sign-in page and back here afterwards.
+func signedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !who(c).signedIn() {
+			if c.Request().Method != http.MethodGet {
+				return newError(http.StatusUnauthorized, "unauthorized", "sign in first")
+			}
+			return c.Redirect(http.StatusSeeOther, "/signin?next="+escapeQuery(c.Request().URL.RequestURI()))
+		}
+		return next(c)
+	}
+}
+
+// staffOnly lets support, sales and admins through; customers get 404.
+func staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !who(c).staff() {
+			return errNotFound
+		}
+		return next(c)
+	}
+}
+
+// adminOnly lets admins through; others get 404.
+func adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if who(c).Role != db.RoleAdmin {
+			return errNotFound
+		}
+		return next(c)
+	}
+}
+
+// userNav is the header's view of who is signed in.
+func userNav(p principal) *views.UserNav {
+	if !p.signedIn() || p.UserID == 0 {
+		return nil
+	}
+	return &views.UserNav{Email: p.Email, Role: string(p.Role), AccountID: p.Account}
 }

@@ -139,7 +139,7 @@ func BillCSV(j BillJSON) []byte {
 // .../:month.csv (echo cannot route a suffix after a parameter, so the
 // handler reads it).
 func (h *Handler) showBill(c echo.Context) error {
-	id, err := accountParam(c)
+	id, err := h.accountParam(c)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rtcbill/db"
 	"rtcbill/views"
 )
 
@@ -421,6 +422,88 @@ func (b *browserEnv) screenshot(name string) {
 	}
 	abs, _ := filepath.Abs(path)
 	b.t.Logf("wrote %s (%d bytes)", abs, len(png))
+}
+
+// --- signing up, in and out ---------------------------------------------------
+
+// browserPassword is the password of every user the browser tests sign up
+// or create: at least db.MinPasswordLen characters.
+const browserPassword = "correct horse battery staple"
+
+var (
+	// accountPagePath is an account's overview, where a customer lands.
+	accountPagePath = regexp.MustCompile(`^/accounts/(\d+)$`)
+	// accountsPagePath is the account list, where staff land.
+	accountsPagePath = regexp.MustCompile(`^/accounts$`)
+)
+
+// typeInto types text into the form field sel, key by key.
+func (b *browserEnv) typeInto(sel, text string) {
+	b.t.Helper()
+	b.step("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// signUpWith fills the sign-up form of the current page (/signup) with a
+// new customer and submits it; the caller waits for where it leads.
+func (b *browserEnv) signUpWith(name, email string) {
+	b.t.Helper()
+	b.waitFor("the sign-up form", "location.pathname === '/signup' && document.querySelector('"+tid("signup-submit")+"')")
+	b.typeInto("#name", name)
+	b.typeInto("#email", email)
+	b.typeInto("#password", browserPassword)
+	b.click(tid("signup-submit"))
+}
+
+// signInWith fills the sign-in form of the current page (/signin) and
+// submits it, and waits for the signed-in page it leads to.
+func (b *browserEnv) signInWith(email string) {
+	b.t.Helper()
+	b.waitFor("the sign-in form", "location.pathname === '/signin' && document.querySelector('"+tid("signin-submit")+"')")
+	b.typeInto("#email", email)
+	b.typeInto("#password", browserPassword)
+	b.click(tid("signin-submit"))
+	b.waitFor("a signed-in page after signing in as "+email,
+		"location.pathname !== '/signin' && document.querySelector('"+tid("signout")+"')")
+	b.checkPage()
+	if got := b.text(tid("signed-in-as")); !strings.Contains(got, email) {
+		b.t.Errorf("after signing in as %s the header says %q", email, got)
+	}
+}
+
+// createUser adds a user through the store, as rtcbill user add does:
+// staff have no account, a customer has one.
+func (b *browserEnv) createUser(email string, role db.Role, account int64) {
+	b.t.Helper()
+	if _, err := b.store.CreateUser(context.Background(), email, browserPassword, role, account, fixedNow); err != nil {
+		b.t.Fatalf("create the %s user %s: %v", role, email, err)
+	}
+}
+
+// signInAsStaff creates a staff user of role and signs in as them on
+// /signin, which leads staff to the account list.
+func (b *browserEnv) signInAsStaff(role db.Role, email string) {
+	b.t.Helper()
+	b.createUser(email, role, 0)
+	b.open("/signin")
+	b.signInWith(email)
+	b.waitPath(accountsPagePath)
+}
+
+// signOut clicks the header's sign-out button and waits for the plans
+// page of a visitor.
+func (b *browserEnv) signOut() {
+	b.t.Helper()
+	b.click(tid("signout"))
+	b.waitFor("the visitor's home page after signing out",
+		"location.pathname === '/' && document.querySelector('"+tid("nav-signin")+"') && !document.querySelector('"+tid("signout")+"')")
+	b.checkPage()
+}
+
+// texts is the trimmed text of every element that matches sel.
+func (b *browserEnv) texts(sel string) []string {
+	b.t.Helper()
+	return run(b, "read every "+sel, chromedp.Evaluate[[]string](fmt.Sprintf(
+		`[...document.querySelectorAll(%q)].map((el) => el.textContent.replace(/\s+/g, " ").trim())`, sel)))
 }
 
 // --- W1 through the API ------------------------------------------------------

@@ -2,7 +2,9 @@ package handlers_test
 
 // End-to-end tests: a real headless chromium (Debian's package) clicks
 // through the pages of a real server on loopback, on its own SQLite file
-// and fixed clock. They skip without a browser unless RTCBILL_E2E=1:
+// and fixed clock. Customers sign up in the browser, staff are created
+// through the store and sign in on /signin, as people would. They skip
+// without a browser unless RTCBILL_E2E=1:
 //
 //	RTCBILL_E2E=1 go test ./handlers/ -run Browser -v
 //	cd handlers && RTCBILL_E2E=1 go test -run Browser . -args -screenshots
@@ -10,13 +12,17 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"rtcbill/db"
 )
 
 var (
@@ -37,26 +43,27 @@ func (b *browserEnv) onlyStarter(account int64, when string) string {
 	return strAt(b.t, list[0], "order_id")
 }
 
-// TestBrowserDoubleClickBuysOnce: from the plans page a new customer opens
-// an account, double-clicks "confirm" on the purchase page and later goes
-// back and submits the same page again: one Starter is bought, one order.
+// TestBrowserDoubleClickBuysOnce: a visitor clicks Buy on the Starter on
+// the plans page, signs up on the way, double-clicks "confirm" on the
+// purchase page and later goes back and submits the same page again: one
+// Starter is bought, one order.
 func TestBrowserDoubleClickBuysOnce(t *testing.T) {
 	b := newBrowserEnv(t)
 
 	b.open("/plans")
 	b.click(tid("plan-starter") + " " + tid("buy"))
-	b.waitFor("the account chooser for the Starter", "document.querySelector('"+tid("account-form")+"') && location.search.includes('buy=starter')")
-	if got := b.count(tid("buy-choose")); got != 1 {
-		t.Errorf("accounts page from Buy: got %d buy-choose notes, want 1", got)
+	b.waitFor("the sign-up form for the Starter", "location.pathname === '/signup' && new URLSearchParams(location.search).get('plan') === 'starter' && document.querySelector('"+tid("signup-submit")+"')")
+	b.checkPage()
+	if got := b.text(tid("signup-plan")); !strings.Contains(got, "入门包") {
+		t.Errorf("signup-plan: got %q, want it to name the Starter (入门包)", got)
 	}
-	b.step("fill the new account form",
-		chromedp.SendKeys(chromedp.CSS("#name"), "双击科技"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ops@double-click.example"),
-	)
-	b.click(tid("account-submit"))
+	b.signUpWith("双击科技", "ops@double-click.example")
 	m := b.waitPath(buyPagePath)
 	account, _ := strconv.ParseInt(m[1], 10, 64)
 	b.waitFor("the purchase confirmation", "document.querySelector('"+tid("buy-submit")+"')")
+	if got := b.text(tid("signed-in-as")); !strings.Contains(got, "ops@double-click.example") {
+		t.Errorf("after signing up the header says %q, want the new customer signed in", got)
+	}
 	if got := b.text(tid("buy-plan")); got != "入门包" {
 		t.Errorf("buy-plan: got %q, want 入门包", got)
 	}
@@ -143,11 +150,14 @@ func (b *browserEnv) back() {
 }
 
 // TestBrowserFirstApplicationBringsTheTrial: R4 on the applications page:
-// the first application created there brings the trial, and the overview
-// shows it with the trial status.
+// a customer who has just signed up creates their first application there,
+// it brings the trial, and the overview shows it with the trial status.
 func TestBrowserFirstApplicationBringsTheTrial(t *testing.T) {
 	b := newBrowserEnv(t)
-	account := b.createAccount("Trial Seeker")
+	b.open("/signup")
+	b.signUpWith("Trial Seeker", "ops@trial-seeker.example")
+	m := b.waitPath(accountPagePath)
+	account, _ := strconv.ParseInt(m[1], 10, 64)
 
 	b.open(fmt.Sprintf("/accounts/%d/apps", account))
 	b.waitFor("the create form", "document.querySelector('"+tid("create-app")+"')")
@@ -190,12 +200,20 @@ func TestBrowserFirstApplicationBringsTheTrial(t *testing.T) {
 }
 
 // TestBrowserW1AugustBill: the worked example W1 on the bill page: 25.03
-// due and a chart whose only overage is on the last day of usage.
+// due and a chart whose only overage is on the last day of usage. An admin
+// asks for the bill, signs in on the way and lands on it.
 func TestBrowserW1AugustBill(t *testing.T) {
 	b := newBrowserEnv(t)
 	w := b.setupW1()
+	b.createUser("admin@rtcbill.example", db.RoleAdmin, 0)
 
-	b.open(fmt.Sprintf("/accounts/%d/bills/2019-08", w.account))
+	bill := fmt.Sprintf("/accounts/%d/bills/2019-08", w.account)
+	b.open(bill)
+	if got := b.currentPath(); got != "/signin?next="+url.QueryEscape(bill) {
+		t.Errorf("the bill for a visitor: got %s, want the sign-in page coming back to the bill", got)
+	}
+	b.signInWith("admin@rtcbill.example")
+	b.waitPath(regexp.MustCompile(`^` + regexp.QuoteMeta(bill) + `$`))
 	b.waitFor("the bill", "document.querySelector('"+tid("amount-due")+"')")
 	if got := b.text(tid("amount-due")); !strings.Contains(got, "25.03") {
 		t.Errorf("amount-due: got %q, want 25.03 (R10: 1,001 min × 25 / 1000 = 25.025, rounded half-up)", got)
@@ -274,9 +292,17 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 		t.Errorf("<html lang> after switching: got %q, want en", got)
 	}
 
-	b.open("/accounts")
+	// A page for visitors keeps English…
+	b.open("/signin")
+	if got := b.text("h1"); got != "Sign in" {
+		t.Errorf("h1 of /signin after switching to English: got %q, want \"Sign in\" (the cookie should keep English)", got)
+	}
+	// …and so does signing in (a new session), and the members' pages.
+	b.createUser("desk@rtcbill.example", db.RoleSupport, 0)
+	b.signInWith("desk@rtcbill.example")
+	b.waitPath(accountsPagePath)
 	if got := b.text("h1"); got != "Accounts" {
-		t.Errorf("h1 of /accounts after switching to English: got %q, want \"Accounts\" (the cookie should keep English)", got)
+		t.Errorf("h1 of /accounts after signing in in English: got %q, want \"Accounts\"", got)
 	}
 	if got := b.count(tid("lang-zh")); got != 1 {
 		t.Fatalf("English page: got %d links back to Chinese, want 1", got)
@@ -291,7 +317,7 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 	}
 
 	// The browser said zh-CN all along: the pages followed the cookie.
-	for _, r := range b.requests(func(r seenRequest) bool { return r.Path == "/" || r.Path == "/accounts" }) {
+	for _, r := range b.requests(func(r seenRequest) bool { return r.Path == "/" || r.Path == "/signin" || r.Path == "/accounts" }) {
 		if !strings.HasPrefix(r.AcceptLanguage, "zh") {
 			t.Errorf("GET %s: browser sent Accept-Language %q, want zh-CN", r.Path, r.AcceptLanguage)
 		}
@@ -317,6 +343,9 @@ func TestBrowserScreenshots(t *testing.T) {
 	b.click(tid("lang-zh"))
 	b.waitFor("the Chinese plans page", `document.documentElement.lang === "zh-CN"`)
 
+	// The account and its bill as staff see them.
+	b.signInAsStaff(db.RoleAdmin, "admin@rtcbill.example")
+
 	// W1 mid-August: the trial used up, the Starter valid and in use.
 	b.setClock(mustInstant("2019-08-10T12:00:00+08:00"))
 	b.open(fmt.Sprintf("/accounts/%d", w.account))
@@ -326,4 +355,140 @@ func TestBrowserScreenshots(t *testing.T) {
 	b.open(fmt.Sprintf("/accounts/%d/bills/2019-08", w.account))
 	b.screenshot("bill-2019-08.png")
 	b.checkAssets()
+}
+
+// TestBrowserSignUpBuySignOutSupportFinds is issue 4's walk through the
+// console: a new customer signs up, creates an application, buys a Starter
+// and signs out; their account is then closed to visitors; they sign in
+// again and land on it; then a support user finds the account by the
+// application's SDKAppID and sees the package bought.
+func TestBrowserSignUpBuySignOutSupportFinds(t *testing.T) {
+	b := newBrowserEnv(t)
+	const email = "owner@find-me.example"
+	// Another customer with an application, whom the search must leave out.
+	decoy := b.createAccount("Decoy Studio")
+	decoyApp, _ := b.createApp(decoy, "2026-11-01T10:00:00+08:00")
+
+	// Sign up from the header.
+	b.open("/")
+	b.click(tid("nav-signup"))
+	b.signUpWith("寻人科技", email)
+	m := b.waitPath(accountPagePath)
+	account, _ := strconv.ParseInt(m[1], 10, 64)
+	accountPage := fmt.Sprintf("/accounts/%d", account)
+	if got := b.count(tid("nav-my-account")); got != 1 {
+		t.Errorf("a customer's header: got %d links to their account, want 1", got)
+	}
+
+	// An application, from the account's navigation.
+	b.click(fmt.Sprintf(`.account-nav a[href=%q]`, accountPage+"/apps"))
+	b.waitFor("the create form", "location.pathname.endsWith('/apps') && document.querySelector('"+tid("create-app")+"')")
+	b.typeInto("#app-name", "寻人直播")
+	b.click(tid("create-app-submit"))
+	b.waitFor("the new application", "document.querySelector('"+tid("app-created")+"')")
+	b.checkPage()
+	sdkAppID := b.text(tid("app") + " " + tid("sdk-app-id"))
+	if _, err := strconv.ParseInt(sdkAppID, 10, 64); err != nil {
+		t.Fatalf("sdk-app-id: got %q, want a number", sdkAppID)
+	}
+	if sdkAppID == strconv.FormatInt(decoyApp, 10) {
+		t.Fatalf("the new application has the decoy's SDKAppID %s", sdkAppID)
+	}
+	if got := b.text(tid("app-created")); !strings.Contains(got, sdkAppID) {
+		t.Errorf("app-created: got %q, want the SDKAppID %s in it", got, sdkAppID)
+	}
+
+	// A Starter: overview → buy → the plans for this account → confirm.
+	b.open(accountPage)
+	b.click(tid("buy-cta"))
+	b.waitFor("the plans for the account", "location.pathname === '/plans' && document.querySelector('"+tid("plan-starter")+"')")
+	b.click(tid("plan-starter") + " " + tid("buy"))
+	if bm := b.waitPath(buyPagePath); bm[1] != m[1] {
+		t.Fatalf("Buy from the customer's plans page: confirmation of account %s, want %s", bm[1], m[1])
+	}
+	b.waitFor("the purchase confirmation", "document.querySelector('"+tid("buy-submit")+"')")
+	b.click(tid("buy-submit"))
+	b.waitPath(orderPagePath)
+	b.waitFor("the order id", "document.querySelector('td"+tid("order-id")+"')")
+	orderID := b.text("td" + tid("order-id"))
+	if got := b.onlyStarterAmong(account); got != orderID {
+		t.Errorf("order id: page says %q, API says %q", orderID, got)
+	}
+
+	// Sign out: the account is closed to visitors.
+	b.signOut()
+	b.open(accountPage)
+	if got, want := b.currentPath(), "/signin?next="+url.QueryEscape(accountPage); got != want {
+		t.Errorf("the account after signing out: got %s, want %s", got, want)
+	}
+	redirected := b.requests(func(r seenRequest) bool { return r.Method == http.MethodGet && r.Path == accountPage })
+	if last := redirected[len(redirected)-1]; last.Status != http.StatusSeeOther {
+		t.Errorf("GET %s after signing out: got %d, want 303 to /signin", accountPage, last.Status)
+	}
+
+	// Sign in again, from the header: the customer lands on their account.
+	b.click(tid("nav-signin"))
+	b.waitFor("the plain sign-in page", "location.pathname === '/signin' && location.search === ''")
+	b.signInWith(email)
+	if got := b.waitPath(accountPagePath); got[1] != m[1] {
+		t.Errorf("signing in again: landed on account %s, want %s", got[1], m[1])
+	}
+	if got := b.texts(tid("packages") + " " + tid("order-id")); !slices.Contains(got, orderID) {
+		t.Errorf("the customer's overview lists orders %q, want %s among them", got, orderID)
+	}
+	b.signOut()
+
+	// Support signs in and finds the account by the SDKAppID.
+	b.signInAsStaff(db.RoleSupport, "desk@rtcbill.example")
+	if got := b.count(tid("nav-accounts")); got != 1 {
+		t.Errorf("support's header: got %d links to the accounts, want 1", got)
+	}
+	b.typeInto("input#q", sdkAppID)
+	b.click(`form[role="search"] button[type="submit"]`)
+	b.waitFor("the search results", "new URLSearchParams(location.search).get('q') === '"+sdkAppID+"' && document.querySelector('"+tid("accounts")+"')")
+	b.checkPage()
+	rows := b.count(tid("accounts") + " tbody tr")
+	row := tid(fmt.Sprintf("account-%d", account))
+	if rows != 1 || b.count(row) != 1 {
+		t.Fatalf("search for SDKAppID %s: got %d rows %q, want only account %d", sdkAppID, rows, b.texts(tid("accounts")+" tbody tr"), account)
+	}
+	if got := b.text(row); !strings.Contains(got, "寻人科技") || !strings.Contains(got, email) {
+		t.Errorf("the row found: got %q, want the account's name and e-mail", got)
+	}
+	b.click(row + " a")
+	if got := b.waitPath(accountPagePath); got[1] != m[1] {
+		t.Fatalf("the row found leads to account %s, want %s", got[1], m[1])
+	}
+	b.waitFor("the packages", "document.querySelector('"+tid("packages")+"')")
+	var starter string
+	for _, r := range b.texts(tid("packages") + " tbody tr") {
+		if strings.Contains(r, orderID) {
+			starter = r
+		}
+	}
+	if !strings.Contains(starter, "入门包") {
+		t.Errorf("support's view of the account: got package rows %q, want the Starter %s", b.texts(tid("packages")+" tbody tr"), orderID)
+	}
+	if got := b.text(tid("account-name")); got != "寻人科技" {
+		t.Errorf("account-name: got %q, want 寻人科技", got)
+	}
+	b.checkAssets()
+}
+
+// onlyStarterAmong lists the account's packages through the staff API and
+// checks there is exactly one Starter besides the trial; it returns its
+// order id.
+func (b *browserEnv) onlyStarterAmong(account int64) string {
+	b.t.Helper()
+	pk := b.call("GET", fmt.Sprintf("/api/v1/accounts/%d/packages", account), nil, http.StatusOK)
+	var starters []string
+	for _, p := range listAt(b.t, pk, "packages") {
+		if strAt(b.t, p, "plan") == "starter" {
+			starters = append(starters, strAt(b.t, p, "order_id"))
+		}
+	}
+	if len(starters) != 1 {
+		b.t.Fatalf("got %d Starters %v, want exactly one", len(starters), starters)
+	}
+	return starters[0]
 }

@@ -60,6 +60,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t     *testing.T
 	e     *echo.Echo
+	store *db.Store
 	path  string
 	clock *clock
 	ro    *sql.DB // read-only view of the same file, for row counts
@@ -85,7 +86,7 @@ func newEnv(t *testing.T) *env {
 		Now:        clk.Now,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	return &env{t: t, e: e, path: path, clock: clk, ro: ro}
+	return &env{t: t, e: e, store: store, path: path, clock: clk, ro: ro}
 }
 
 // req describes one request; the zero value is a staff request.

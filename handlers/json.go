@@ -55,16 +55,16 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// accountParam reads :id and checks the caller may see that account.
-func accountParam(c echo.Context) (int64, error) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return 0, err
-	}
-	if !who(c).canSee(id) {
-		return 0, errNotFound
-	}
-	return id, nil
+// accountParam reads :id and checks the caller may read that account.
+func (h *Handler) accountParam(c echo.Context) (int64, error) {
+	a, err := h.pageAccount(c)
+	return a.ID, err
+}
+
+// accountParamW reads :id and checks the caller may change that account.
+func (h *Handler) accountParamW(c echo.Context) (int64, error) {
+	a, err := h.pageAccountW(c)
+	return a.ID, err
 }
 
 // atParam reads ?at=, defaulting to now.

@@ -36,7 +36,7 @@ func render(c echo.Context, status int, page templ.Component) error {
 
 // meta is the layout's data for the current request.
 func meta(c echo.Context, title string) views.Meta {
-	return views.Meta{Title: title, Path: c.Request().URL.RequestURI()}
+	return views.Meta{Title: title, Path: c.Request().URL.RequestURI(), User: userNav(who(c))}
 }
 
 // switchLang answers GET /lang?to=en&next=/path: it remembers the choice in
@@ -75,5 +75,6 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 		}
 	}
 	p.Meta.Path = r.URL.RequestURI()
+	p.Meta.User = userNav(who(c))
 	return render(c, ae.Status, views.Error(p))
 }

@@ -1,33 +1,90 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"rtcbill/db"
 )
 
-// page sends a browser-like request: no token, a language, an optional form.
-func (env *env) page(method, path, lang string, form url.Values) *httptest.ResponseRecorder {
-	env.t.Helper()
+// visitor is a browser for the page tests: it keeps cookies (the web
+// session, the CSRF token, the language) and puts the CSRF token into every
+// form it posts.
+type visitor struct {
+	env     *env
+	lang    string
+	cookies map[string]*http.Cookie
+}
+
+func (env *env) visitor(lang string) *visitor {
+	return &visitor{env: env, lang: lang, cookies: map[string]*http.Cookie{}}
+}
+
+func (v *visitor) do(method, path string, form url.Values) *httptest.ResponseRecorder {
+	v.env.t.Helper()
 	var hr *http.Request
 	if form != nil {
+		if c, ok := v.cookies["rtcbill_csrf"]; ok && !form.Has("_csrf") {
+			form.Set("_csrf", c.Value)
+		}
 		hr = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	} else {
 		hr = httptest.NewRequest(method, path, nil)
 	}
-	if lang != "" {
-		hr.Header.Set("Accept-Language", lang)
+	if v.lang != "" {
+		hr.Header.Set("Accept-Language", v.lang)
+	}
+	for _, c := range v.cookies {
+		hr.AddCookie(c)
 	}
 	rec := httptest.NewRecorder()
-	env.e.ServeHTTP(rec, hr)
+	v.env.e.ServeHTTP(rec, hr)
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(v.cookies, c.Name)
+		} else {
+			v.cookies[c.Name] = c
+		}
+	}
 	return rec
+}
+
+func (v *visitor) get(path string) *httptest.ResponseRecorder { return v.do("GET", path, nil) }
+
+// post sends a form; a first GET fetches the CSRF cookie when there is none.
+func (v *visitor) post(path string, form url.Values) *httptest.ResponseRecorder {
+	if _, ok := v.cookies["rtcbill_csrf"]; !ok {
+		v.get("/signin")
+	}
+	return v.do("POST", path, form)
+}
+
+const testPassword = "correct horse battery"
+
+var userSeq atomic.Int64
+
+// signIn signs a visitor in as a new user of role (customers need account).
+func (env *env) signIn(lang string, role db.Role, account int64) *visitor {
+	env.t.Helper()
+	email := fmt.Sprintf("%s%d-%d@example.com", role, account, userSeq.Add(1))
+	if _, err := env.store.CreateUser(context.Background(), email, testPassword, role, account, fixedNow); err != nil {
+		env.t.Fatalf("create %s user: %v", role, err)
+	}
+	v := env.visitor(lang)
+	if rec := v.post("/signin", url.Values{"email": {email}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
+		env.t.Fatalf("sign in as %s: got %d, want 303", role, rec.Code)
+	}
+	return v
 }
 
 func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
@@ -40,15 +97,15 @@ func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
 }
 
 // buyToken opens the confirmation page and reads its one-time token.
-func (env *env) buyToken(account int64, plan string) string {
-	env.t.Helper()
-	rec := env.page("GET", fmt.Sprintf("/accounts/%d/buy/%s", account, plan), "en", nil)
+func (v *visitor) buyToken(account int64, plan string) string {
+	v.env.t.Helper()
+	rec := v.get(fmt.Sprintf("/accounts/%d/buy/%s", account, plan))
 	if rec.Code != http.StatusOK {
-		env.t.Fatalf("confirmation page: got %d, want 200", rec.Code)
+		v.env.t.Fatalf("confirmation page: got %d, want 200", rec.Code)
 	}
-	token, _ := doc(env.t, rec).Find(`[data-testid="buy-form"] input[name="token"]`).Attr("value")
+	token, _ := doc(v.env.t, rec).Find(`[data-testid="buy-form"] input[name="token"]`).Attr("value")
 	if len(token) != 32 {
-		env.t.Fatalf("one-time token: got %q", token)
+		v.env.t.Fatalf("one-time token: got %q", token)
 	}
 	return token
 }
@@ -56,10 +113,11 @@ func (env *env) buyToken(account int64, plan string) string {
 func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 	env := newEnv(t)
 	id := env.createAccount("Buyer")
-	token := env.buyToken(id, "starter")
+	customer := env.signIn("en", db.RoleCustomer, id)
+	token := customer.buyToken(id, "starter")
 	path := fmt.Sprintf("/accounts/%d/buy/starter", id)
 
-	first := env.page("POST", path, "en", url.Values{"token": {token}})
+	first := customer.post(path, url.Values{"token": {token}})
 	if first.Code != http.StatusSeeOther {
 		t.Fatalf("confirm: got %d, want 303", first.Code)
 	}
@@ -69,7 +127,7 @@ func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 	}
 	t.Run("a double click or a resubmit lands on the same order and buys nothing more", func(t *testing.T) {
 		for range 3 {
-			again := env.page("POST", path, "en", url.Values{"token": {token}})
+			again := customer.post(path, url.Values{"token": {token}})
 			if again.Code != http.StatusSeeOther || again.Header().Get("Location") != order {
 				t.Errorf("resubmit: got %d to %q, want 303 to %q", again.Code, again.Header().Get("Location"), order)
 			}
@@ -79,13 +137,13 @@ func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 		}
 	})
 	t.Run("the order page says how to apply for group support (R12)", func(t *testing.T) {
-		d := doc(t, env.page("GET", order, "en", nil))
+		d := doc(t, customer.get(order))
 		if d.Find(`[data-testid="order-flash"]`).Length() != 1 || d.Find(`[data-testid="apply-group"]`).Length() != 1 {
 			t.Error("the order page lacks the thank-you note or the group support application")
 		}
 	})
 	t.Run("a new confirmation buys a second package: packages stack", func(t *testing.T) {
-		env.page("POST", path, "en", url.Values{"token": {env.buyToken(id, "starter")}})
+		customer.post(path, url.Values{"token": {customer.buyToken(id, "starter")}})
 		if n := env.counts()["packages"]; n != 2 {
 			t.Errorf("packages: got %d, want 2", n)
 		}
@@ -93,7 +151,7 @@ func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 	t.Run("without a valid token nothing is bought", func(t *testing.T) {
 		before := env.counts()
 		for _, bad := range []string{"", "not-a-token", strings.Repeat("z", 32)} {
-			rec := env.page("POST", path, "en", url.Values{"token": {bad}})
+			rec := customer.post(path, url.Values{"token": {bad}})
 			if rec.Code != http.StatusUnprocessableEntity {
 				t.Errorf("token %q: got %d, want 422", bad, rec.Code)
 			}
@@ -105,7 +163,7 @@ func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 	})
 	t.Run("the trial and unknown plans have no purchase page (R4)", func(t *testing.T) {
 		for _, plan := range []string{"trial", "gold"} {
-			if rec := env.page("GET", fmt.Sprintf("/accounts/%d/buy/%s", id, plan), "en", nil); rec.Code != http.StatusNotFound {
+			if rec := customer.get(fmt.Sprintf("/accounts/%d/buy/%s", id, plan)); rec.Code != http.StatusNotFound {
 				t.Errorf("%s: got %d, want 404", plan, rec.Code)
 			}
 		}
@@ -114,9 +172,10 @@ func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 
 func TestPageAccountForm(t *testing.T) {
 	env := newEnv(t)
+	zhAdmin, enAdmin := env.signIn("zh-CN", db.RoleAdmin, 0), env.signIn("en", db.RoleAdmin, 0)
 	t.Run("a bad form keeps the input, says what is wrong and stores nothing", func(t *testing.T) {
 		before := env.counts()
-		rec := env.page("POST", "/accounts", "zh-CN", url.Values{"name": {"  "}, "email": {"ops@example.com"}})
+		rec := zhAdmin.post("/accounts", url.Values{"name": {"  "}, "email": {"ops@example.com"}})
 		if rec.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", rec.Code)
 		}
@@ -127,14 +186,14 @@ func TestPageAccountForm(t *testing.T) {
 		if v, _ := d.Find(`input[name="email"]`).Attr("value"); v != "ops@example.com" {
 			t.Errorf("e-mail input: got %q, want it kept", v)
 		}
-		rec = env.page("POST", "/accounts", "en", url.Values{"name": {"Acme"}, "email": {"not an address"}})
+		rec = enAdmin.post("/accounts", url.Values{"name": {"Acme"}, "email": {"not an address"}})
 		if rec.Code != http.StatusUnprocessableEntity || doc(t, rec).Find(`[data-testid="email-error"]`).Length() != 1 {
 			t.Errorf("bad e-mail: got %d without an error next to the field", rec.Code)
 		}
 		assertUnchanged(t, before, env.counts())
 	})
 	t.Run("a good form opens the account and goes on to the plan chosen", func(t *testing.T) {
-		rec := env.page("POST", "/accounts", "en", url.Values{"name": {"Acme"}, "email": {"ops@acme.example"}, "buy": {"premium"}})
+		rec := enAdmin.post("/accounts", url.Values{"name": {"Acme"}, "email": {"ops@acme.example"}, "buy": {"premium"}})
 		if rec.Code != http.StatusSeeOther || !regexp.MustCompile(`^/accounts/\d+/buy/premium$`).MatchString(rec.Header().Get("Location")) {
 			t.Errorf("got %d to %q, want 303 to the premium confirmation", rec.Code, rec.Header().Get("Location"))
 		}
@@ -143,17 +202,18 @@ func TestPageAccountForm(t *testing.T) {
 
 func TestPageLanguageSwitch(t *testing.T) {
 	env := newEnv(t)
-	rec := env.page("GET", "/lang?to=en&next=%2Faccounts", "zh-CN", nil)
+	v := env.visitor("zh-CN")
+	rec := v.get("/lang?to=en&next=%2Faccounts")
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/accounts" {
 		t.Fatalf("got %d to %q, want 303 to /accounts", rec.Code, rec.Header().Get("Location"))
 	}
-	if c := rec.Result().Cookies(); len(c) != 1 || c[0].Value != "en" || !c[0].HttpOnly {
+	if c := v.cookies["rtcbill_lang"]; c == nil || c.Value != "en" || !c.HttpOnly {
 		t.Errorf("cookie: got %+v, want rtcbill_lang=en, HttpOnly", c)
 	}
-	if loc := env.page("GET", "/lang?to=en&next=%2F%2Fevil.example", "", nil).Header().Get("Location"); loc != "/" {
+	if loc := v.get("/lang?to=en&next=%2F%2Fevil.example").Header().Get("Location"); loc != "/" {
 		t.Errorf("an off-site next: got %q, want /", loc)
 	}
-	if rec := env.page("GET", "/lang?to=fr", "", nil); rec.Code != http.StatusUnprocessableEntity {
+	if rec := v.get("/lang?to=fr"); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("unknown language: got %d, want 422", rec.Code)
 	}
 }
@@ -178,10 +238,15 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 		fmt.Sprintf("/accounts/%d/buy/enterprise", id), fmt.Sprintf("/accounts/%d/orders/%d", id, intAt(t, pkg, "id")),
 		fmt.Sprintf("/apps/%d/rooms/r1", app), fmt.Sprintf("/apps/%d/rooms/r1/live", app),
 	}
+	paths = append(paths, fmt.Sprintf("/accounts/%d/tokens", id), fmt.Sprintf("/accounts/%d/audit", id), "/admin/users", "/signin", "/signup")
 	for _, lang := range []string{"zh-CN", "en"} {
+		admin := env.signIn(lang, db.RoleAdmin, 0)
 		for _, p := range paths {
 			t.Run(lang+" "+p, func(t *testing.T) {
-				rec := env.page("GET", p, lang, nil)
+				rec := admin.get(p)
+				if p == "/signin" || p == "/signup" {
+					rec = env.visitor(lang).get(p)
+				}
 				if rec.Code != http.StatusOK {
 					t.Fatalf("got %d, want 200", rec.Code)
 				}
@@ -198,19 +263,20 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 			})
 		}
 	}
+	admin := env.signIn("en", db.RoleAdmin, 0)
 	t.Run("unknown pages answer an HTML 404", func(t *testing.T) {
 		for _, p := range []string{"/nowhere", "/accounts/999", fmt.Sprintf("/accounts/%d/orders/999", id), "/apps/1/rooms/r1"} {
-			rec := env.page("GET", p, "en", nil)
+			rec := admin.get(p)
 			if rec.Code != http.StatusNotFound || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
 				t.Errorf("%s: got %d %s, want an HTML 404", p, rec.Code, rec.Header().Get("Content-Type"))
 			}
 		}
 	})
 	t.Run("the bill page refuses a bad month and serves its CSV", func(t *testing.T) {
-		if rec := env.page("GET", fmt.Sprintf("/accounts/%d/bills/2019-13", id), "en", nil); rec.Code != http.StatusUnprocessableEntity {
+		if rec := admin.get(fmt.Sprintf("/accounts/%d/bills/2019-13", id)); rec.Code != http.StatusUnprocessableEntity {
 			t.Errorf("bad month: got %d, want 422", rec.Code)
 		}
-		rec := env.page("GET", fmt.Sprintf("/accounts/%d/bills/2019-08.csv", id), "en", nil)
+		rec := admin.get(fmt.Sprintf("/accounts/%d/bills/2019-08.csv", id))
 		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") ||
 			!strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
 			t.Errorf("CSV: got %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Content-Disposition"))

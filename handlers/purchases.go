@@ -39,7 +39,7 @@ func toPackageJSON(p billing.Package) packageJSON {
 // "now"; staff may pass a past purchased_at. With an Idempotency-Key, a
 // repeat answers 200 with the package of the first request.
 func (h *Handler) purchase(c echo.Context) error {
-	id, err := accountParam(c)
+	id, err := h.accountParamW(c)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) purchase(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.PurchasedAt != "" && !who(c).staff {
+	if in.PurchasedAt != "" && !who(c).canBackdate() {
 		return newError(http.StatusForbidden, "forbidden", "a customer's purchase is always now: only staff may pass purchased_at")
 	}
 	now := h.now()
@@ -73,7 +73,7 @@ func (h *Handler) purchase(c echo.Context) error {
 // listPackages answers GET /api/v1/accounts/:id/packages?at=: every
 // package with what it used, has left and lost at expiry, as of at.
 func (h *Handler) listPackages(c echo.Context) error {
-	id, err := accountParam(c)
+	id, err := h.accountParam(c)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
 // Package handlers holds the HTTP side of rtcbill: the route table, the
-// JSON API of ../shared/docs/api.md and, later, the pages. Handlers stay
+// JSON API of ../shared/docs/api.md and the console's pages. Handlers stay
 // thin: parse, validate, call the store, shape the answer.
 package handlers
 
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -25,6 +26,9 @@ type Config struct {
 	Store *db.Store
 	// AdminToken is the staff token; empty means no staff token exists.
 	AdminToken string
+	// SecureCookies marks the console's cookies Secure: set it when the
+	// console is reached over TLS.
+	SecureCookies bool
 	// Now is the clock; handlers never read time.Now themselves.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -32,11 +36,18 @@ type Config struct {
 
 // Handler serves rtcbill.
 type Handler struct {
-	store *db.Store
-	staff []byte
-	now   func() time.Time
-	log   *slog.Logger
+	store    *db.Store
+	staff    []byte
+	now      func() time.Time
+	log      *slog.Logger
+	sessions *scs.SessionManager
+	// signIns counts failed sign-ins per IP and per e-mail.
+	signIns *failureWindow
 }
+
+// contentSecurityPolicy allows nothing inline and nothing from elsewhere.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 // New builds the echo server with the whole route table.
 func New(cfg Config) *echo.Echo {
@@ -46,46 +57,76 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
+	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newFailureWindow(signInAttempts, time.Minute)}
 	if cfg.AdminToken != "" {
 		h.staff = []byte(cfg.AdminToken)
 	}
+	h.sessions = scs.New()
+	h.sessions.Store = cfg.Store.WebSessions()
+	h.sessions.Lifetime = 24 * time.Hour
+	h.sessions.IdleTimeout = 2 * time.Hour
+	h.sessions.Cookie.Name = "rtcbill_session"
+	h.sessions.Cookie.HttpOnly = true
+	h.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	h.sessions.Cookie.Secure = cfg.SecureCookies
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError
+	// The client's address is the connection's: X-Forwarded-For is not
+	// trusted, so it cannot be forged to dodge the sign-in limit.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.Recover())
 	e.Use(h.logRequests())
 	e.Use(middleware.BodyLimit(BodyLimit))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "strict-origin-when-cross-origin",
+		ContentSecurityPolicy: contentSecurityPolicy,
+	}))
 
 	e.GET("/healthz", h.health)
 	e.GET("/static/*", echo.WrapHandler(staticFiles()))
 
-	// The pages. Until sign-in exists they are open to whoever reaches the
-	// listen address, which is loopback by default.
-	pages := e.Group("", withLang)
+	// The pages: a web session, the signed-in user, the language, and a
+	// CSRF token on every form.
+	pages := e.Group("", h.loadSession, h.identify, withLang, csrf(cfg.SecureCookies), csrfToViews)
 	pages.GET("/", h.showPlans)
 	pages.GET("/plans", h.showPlans)
 	pages.GET("/lang", switchLang)
-	pages.GET("/accounts", h.showAccounts)
-	pages.POST("/accounts", h.submitAccount)
-	pages.GET("/accounts/:id", h.showAccountPage)
-	pages.GET("/accounts/:id/buy/:plan", h.showBuy)
-	pages.POST("/accounts/:id/buy/:plan", h.submitBuy)
-	pages.GET("/accounts/:id/orders/:package", h.showOrder)
-	pages.GET("/accounts/:id/apps", h.showAppsPage)
-	pages.POST("/accounts/:id/apps", h.submitApp)
-	pages.GET("/accounts/:id/bills", h.showBillsPage)
-	pages.GET("/accounts/:id/bills/:month", h.showBillPage) // also :month.csv
-	pages.GET("/apps/:sdk_app_id/rooms/:room_id", h.showRoomPage)
-	pages.GET("/apps/:sdk_app_id/rooms/:room_id/live", h.showLivePage)
-	pages.POST("/apps/:sdk_app_id/rooms/:room_id/live/join", h.submitLiveJoin)
-	pages.POST("/apps/:sdk_app_id/rooms/:room_id/live/leave", h.submitLiveLeave)
+	pages.GET("/signin", h.showSignIn)
+	pages.POST("/signin", h.submitSignIn)
+	pages.GET("/signup", h.showSignUp)
+	pages.POST("/signup", h.submitSignUp)
+	pages.POST("/signout", h.submitSignOut)
+
+	member := pages.Group("", signedIn)
+	member.GET("/accounts", h.showAccounts)
+	member.POST("/accounts", h.submitAccount)
+	member.GET("/accounts/:id", h.showAccountPage)
+	member.GET("/accounts/:id/buy/:plan", h.showBuy)
+	member.POST("/accounts/:id/buy/:plan", h.submitBuy)
+	member.GET("/accounts/:id/orders/:package", h.showOrder)
+	member.GET("/accounts/:id/apps", h.showAppsPage)
+	member.POST("/accounts/:id/apps", h.submitApp)
+	member.GET("/accounts/:id/bills", h.showBillsPage)
+	member.GET("/accounts/:id/bills/:month", h.showBillPage) // also :month.csv
+	member.GET("/accounts/:id/tokens", h.showTokens)
+	member.POST("/accounts/:id/tokens", h.submitToken)
+	member.POST("/accounts/:id/tokens/:token/revoke", h.submitRevokeToken)
+	member.GET("/accounts/:id/audit", h.showAudit, staffOnly)
+	member.GET("/apps/:sdk_app_id/rooms/:room_id", h.showRoomPage)
+	member.GET("/apps/:sdk_app_id/rooms/:room_id/live", h.showLivePage)
+	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/join", h.submitLiveJoin)
+	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/leave", h.submitLiveLeave)
+	member.GET("/admin/users", h.showUsers, adminOnly)
+	member.POST("/admin/users", h.submitUser, adminOnly)
 
 	api := e.Group("/api/v1")
 	api.GET("/plans", h.listPlans)
 
-	auth := api.Group("", h.authenticate)
+	auth := api.Group("", h.authenticateAPI)
 	auth.POST("/accounts", h.createAccount)
 	auth.GET("/accounts", h.searchAccounts)
 	auth.GET("/accounts/:id", h.showAccount)

@@ -124,6 +124,11 @@ type BuyPage struct {
 	ActionURL string
 	CancelURL string
 	Error     string
+	// CanBackdate shows admins a field to record the purchase in the past;
+	// PurchasedAt is what they typed (YYYY-MM-DDTHH:MM, CST).
+	CanBackdate      bool
+	PurchasedAt      string
+	PurchasedAtError string
 }
 
 // NewBuyPage builds the confirmation of buying plan now (R3 gives the dates).
@@ -193,6 +198,10 @@ type AccountsPage struct {
 	BuyPlan     string
 	BuyPlanName string
 	Form        AccountForm
+	// CanCreate shows the form to open an account; Demo says it opens a
+	// demo account (sales).
+	CanCreate bool
+	Demo      bool
 }
 
 // AccountRow is one account in the list.

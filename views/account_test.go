@@ -46,7 +46,7 @@ func TestPlansPageShowsTheCatalog(t *testing.T) {
 	now := cst(2020, 2, 29, 15, 0) // R3: a leap day purchase is valid to 2021-02-28
 	for _, lang := range views.Languages {
 		t.Run("R1 catalog in "+views.LangCode(lang), func(t *testing.T) {
-			doc := renderDoc(t, lang, views.Plans(views.NewPlansPage(views.Meta{Title: "plans"}, lang, now, 0)))
+			doc := renderDoc(t, lang, views.Plans(views.NewPlansPage(views.Meta{Title: "plans"}, lang, now, 0, views.BuyForStaff)))
 			rows := doc.Find(`[data-testid^="plan-"]`)
 			if rows.Length() != 5 {
 				t.Fatalf("got %d plan rows, want 5", rows.Length())
@@ -86,7 +86,7 @@ func TestPlansPageShowsTheCatalog(t *testing.T) {
 		})
 	}
 	t.Run("with an account the Buy buttons buy for it", func(t *testing.T) {
-		doc := renderDoc(t, zh, views.Plans(views.NewPlansPage(views.Meta{}, zh, now, 7)))
+		doc := renderDoc(t, zh, views.Plans(views.NewPlansPage(views.Meta{}, zh, now, 7, views.BuyForAccount)))
 		if href, _ := doc.Find(testid("plan-premium") + " " + testid("buy")).Attr("href"); href != "/accounts/7/buy/premium" {
 			t.Errorf("got %q, want /accounts/7/buy/premium", href)
 		}
@@ -214,5 +214,12 @@ func TestBuyAndOrderPages(t *testing.T) {
 	}
 	if order.Find(testid("apply-group")).Length() != 1 || order.Find(testid("apply-dedicated")).Length() != 0 {
 		t.Error("a starter's order page says how to apply for the group and nothing about 1V1 (R12)")
+	}
+}
+
+func TestPlansPageBuyButtonsLeadToSignUpForVisitors(t *testing.T) {
+	doc := renderDoc(t, en, views.Plans(views.NewPlansPage(views.Meta{}, en, cst(2020, 1, 1, 9, 0), 0, views.BuyAfterSignUp)))
+	if href, _ := doc.Find(testid("plan-standard") + " " + testid("buy")).Attr("href"); href != "/signup?plan=standard" {
+		t.Errorf("got %q, want /signup?plan=standard", href)
 	}
 }

@@ -56,8 +56,20 @@ func PlanNameByCode(lang language.Tag, code billing.PlanCode) string {
 	return PlanName(lang, p)
 }
 
-// NewPlansPage builds the comparison for now; accountID may be 0.
-func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64) PlansPage {
+// BuyFor says where a Buy button leads.
+type BuyFor int
+
+// Where the Buy buttons lead: straight to an account's confirmation, to
+// sign-up and then the confirmation, or (staff) to choosing an account.
+const (
+	BuyForAccount BuyFor = iota
+	BuyAfterSignUp
+	BuyForStaff
+)
+
+// NewPlansPage builds the comparison for now; accountID is the account the
+// Buy buttons buy for, with BuyForAccount.
+func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64, buy BuyFor) PlansPage {
 	p := PlansPage{
 		Meta:             meta,
 		Today:            Date(now),
@@ -79,9 +91,12 @@ func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64) 
 		}
 		if pl.Purchasable {
 			row.PricePerMinute = pl.Price.Div(decimal.NewFromInt(pl.IncludedMinutes)).StringFixed(4)
-			if accountID != 0 {
+			switch buy {
+			case BuyForAccount:
 				row.BuyURL = AccountURL(accountID, "/buy/"+row.Code)
-			} else {
+			case BuyAfterSignUp:
+				row.BuyURL = "/signup?plan=" + row.Code
+			default:
 				row.BuyURL = "/accounts?buy=" + row.Code
 			}
 		}

@@ -1,0 +1,137 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// APIToken is a customer's token for the JSON API. Only its hash is stored.
+type APIToken struct {
+	ID         int64
+	AccountID  int64
+	Name       string
+	Prefix     string // the first characters, to tell tokens apart
+	CreatedAt  time.Time
+	RevokedAt  time.Time // zero while the token works
+	LastUsedAt time.Time // zero until first used
+}
+
+// TokenPrefix starts every customer token, so a leaked one is recognisable.
+const TokenPrefix = "rtcb_"
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateAPIToken makes a token for the account and returns it in clear,
+// the only time it is ever available.
+func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (APIToken, string, error) {
+	name, err := checkName("name", name)
+	if err != nil {
+		return APIToken{}, "", err
+	}
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return APIToken{}, "", fmt.Errorf("store: unable to make a token: %w", err)
+	}
+	secret := TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	t := APIToken{AccountID: accountID, Name: name, Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now.Truncate(time.Second)}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := accountByID(ctx, tx, accountID); err != nil {
+			return err
+		}
+		var by any
+		if a := actorOf(ctx); a.UserID != 0 {
+			by = a.UserID
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (account_id, name, prefix, hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			accountID, t.Name, t.Prefix, hashToken(secret), by, unix(t.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: unable to store the token: %w", err)
+		}
+		if t.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, AuditTokenCreated, accountID, fmt.Sprintf("%s %s…", t.Name, t.Prefix))
+	})
+	return t, secret, err
+}
+
+// RevokeAPIToken stops a token of the account from working; ErrNotFound
+// when the account has no such token.
+func (s *Store) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var name, prefix string
+		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL
+			RETURNING name, prefix`, unix(now), tokenID, accountID).Scan(&name, &prefix)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: token %d of account %d: %w", tokenID, accountID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: unable to revoke the token: %w", err)
+		}
+		return audit(ctx, tx, now, AuditTokenRevoked, accountID, fmt.Sprintf("%s %s…", name, prefix))
+	})
+}
+
+// APITokens lists an account's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, accountID int64) ([]APIToken, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
+		FROM api_tokens WHERE account_id = ? ORDER BY id DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		var t APIToken
+		var created, revoked, used int64
+		if err := rows.Scan(&t.ID, &t.AccountID, &t.Name, &t.Prefix, &created, &revoked, &used); err != nil {
+			return nil, fmt.Errorf("store: unable to read a token: %w", err)
+		}
+		t.CreatedAt = fromUnix(created)
+		if revoked != 0 {
+			t.RevokedAt = fromUnix(revoked)
+		}
+		if used != 0 {
+			t.LastUsedAt = fromUnix(used)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// AccountForToken finds the account a customer token reaches; ErrNotFound
+// for an unknown or revoked token. The lookup is by hash, so the clear token
+// is never compared or stored.
+func (s *Store) AccountForToken(ctx context.Context, token string) (int64, int64, error) {
+	if !strings.HasPrefix(token, TokenPrefix) {
+		return 0, 0, fmt.Errorf("store: token: %w", ErrNotFound)
+	}
+	var tokenID, accountID int64
+	err := s.r.QueryRowContext(ctx, `SELECT id, account_id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`, hashToken(token)).
+		Scan(&tokenID, &accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, fmt.Errorf("store: token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: unable to look up the token: %w", err)
+	}
+	return tokenID, accountID, nil
+}
+
+// TouchAPIToken records when a token was last used, at most once a minute.
+func (s *Store) TouchAPIToken(ctx context.Context, tokenID int64, now time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND COALESCE(last_used_at, 0) < ?`,
+		unix(now), tokenID, unix(now)-60)
+	return err
+}

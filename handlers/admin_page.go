@@ -1,0 +1,192 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/db"
+	"rtcbill/views"
+)
+
+// showTokens answers GET /accounts/:id/tokens: the account's API tokens,
+// read-only for support. ?revoked=ID confirms a revocation after its
+// redirect.
+func (h *Handler) showTokens(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	revoked, _ := strconv.ParseInt(c.QueryParam("revoked"), 10, 64)
+	return h.renderTokens(c, a, http.StatusOK, func(p *views.TokensPage) {
+		if revoked > 0 {
+			p.ShowRevoked(revoked)
+		}
+	})
+}
+
+func (h *Handler) renderTokens(c echo.Context, a db.Account, status int, edit func(*views.TokensPage)) error {
+	ctx := c.Request().Context()
+	tokens, err := h.store.APITokens(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	page := views.NewTokensPage(accountMeta(c, a, "tokens", views.T(ctx, "tokens.title")), a.ID, tokens, who(c).canWrite(a))
+	edit(&page)
+	return render(c, status, views.Tokens(page))
+}
+
+// submitToken answers POST /accounts/:id/tokens: it creates a token and
+// shows it in clear in this answer, the only time it is ever shown. There
+// is no redirect: the secret must not travel in a URL, and the answer is
+// not to be cached.
+func (h *Handler) submitToken(c echo.Context) error {
+	a, err := h.pageAccountW(c)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	t, secret, err := h.store.CreateAPIToken(c.Request().Context(), a.ID, name, h.now())
+	var ve *db.ValidationError
+	if errors.As(err, &ve) && ve.Field == "name" {
+		return h.renderTokens(c, a, http.StatusUnprocessableEntity, func(p *views.TokensPage) { p.RejectName(name) })
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	base := c.Scheme() + "://" + c.Request().Host
+	return h.renderTokens(c, a, http.StatusCreated, func(p *views.TokensPage) { p.ShowCreated(t, secret, base) })
+}
+
+// submitRevokeToken answers POST /accounts/:id/tokens/:token/revoke and
+// returns to the list. Revoking a token already revoked (a double click)
+// lands there too; a token of another account is 404.
+func (h *Handler) submitRevokeToken(c echo.Context) error {
+	a, err := h.pageAccountW(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "token")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	err = h.store.RevokeAPIToken(ctx, a.ID, id, h.now())
+	if errors.Is(err, db.ErrNotFound) {
+		tokens, lerr := h.store.APITokens(ctx, a.ID)
+		if lerr != nil {
+			return lerr
+		}
+		for _, t := range tokens {
+			if t.ID == id && !t.RevokedAt.IsZero() {
+				err = nil
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, views.AccountURL(a.ID, fmt.Sprintf("/tokens?revoked=%d", id)))
+}
+
+// maxAuditPage bounds ?page= far beyond any real trail, so the offset
+// cannot overflow.
+const maxAuditPage = 1_000_000
+
+// showAudit answers GET /accounts/:id/audit?page=N (staff only): one page
+// of the account's audit trail, newest first.
+func (h *Handler) showAudit(c echo.Context) error {
+	a, err := h.pageAccount(c)
+	if err != nil {
+		return err
+	}
+	page := 1
+	if q := c.QueryParam("page"); q != "" {
+		if page, err = strconv.Atoi(q); err != nil || page < 1 || page > maxAuditPage {
+			return fieldError("page", "page must be a whole number from 1, not %q", q)
+		}
+	}
+	ctx := c.Request().Context()
+	entries, more, err := h.store.AuditLog(ctx, a.ID, page)
+	if err != nil {
+		return err
+	}
+	p := views.NewAuditPage(accountMeta(c, a, "audit", views.T(ctx, "audit.title")), a.ID, page, entries, more)
+	return render(c, http.StatusOK, views.Audit(p))
+}
+
+// showUsers answers GET /admin/users (admins only): every user and the
+// form that adds one. ?added=EMAIL confirms an addition after its redirect.
+func (h *Handler) showUsers(c echo.Context) error {
+	return h.renderUsers(c, http.StatusOK, views.UserForm{}, c.QueryParam("added"))
+}
+
+func (h *Handler) renderUsers(c echo.Context, status int, form views.UserForm, added string) error {
+	ctx := c.Request().Context()
+	users, err := h.store.Users(ctx)
+	if err != nil {
+		return err
+	}
+	page := views.NewUsersPage(meta(c, views.T(ctx, "users.title")), users, form)
+	page.ShowAdded(added)
+	return render(c, status, views.Users(page))
+}
+
+// submitUser answers POST /admin/users: it adds a user and returns to the
+// list. A refused form comes back with its input, never the password.
+func (h *Handler) submitUser(c echo.Context) error {
+	form := views.UserForm{
+		Email:   strings.TrimSpace(c.FormValue("email")),
+		Role:    c.FormValue("role"),
+		Account: strings.TrimSpace(c.FormValue("account")),
+	}
+	password := c.FormValue("password")
+	role, roleOK := db.ParseRole(form.Role)
+	var account int64
+	switch {
+	case !roleOK:
+		form.RejectRole()
+	case form.Account != "" && role != db.RoleCustomer:
+		form.RejectAccount(form.Role, false)
+	case form.Account == "" && role == db.RoleCustomer:
+		form.RejectAccount(form.Role, true)
+	case form.Account != "":
+		n, err := strconv.ParseInt(form.Account, 10, 64)
+		if err != nil || n <= 0 {
+			form.RejectAccount(form.Role, false)
+		}
+		account = n
+	}
+	if form.RoleError.Set() || form.AccountError.Set() {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
+	}
+	u, err := h.store.CreateUser(c.Request().Context(), form.Email, password, role, account, h.now())
+	var ve *db.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		switch ve.Field {
+		case "email":
+			form.RejectEmail()
+		case "password":
+			form.RejectPassword()
+		default:
+			form.RejectAccount(form.Role, account == 0)
+		}
+		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
+	case errors.Is(err, db.ErrEmailTaken):
+		form.RejectTakenEmail()
+		return h.renderUsers(c, http.StatusConflict, form, "")
+	case errors.Is(err, db.ErrNotFound):
+		form.RejectAccount(form.Role, false)
+		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
+	case err != nil:
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/users?added="+url.QueryEscape(u.Email))
+}

@@ -1,0 +1,152 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+	"rtcbill/views"
+)
+
+// home is where a user lands after signing in: a customer's own account,
+// staff the account list.
+func home(p principal) string {
+	if p.Role == db.RoleCustomer {
+		return views.AccountURL(p.Account, "")
+	}
+	return "/accounts"
+}
+
+func (h *Handler) showSignIn(c echo.Context) error {
+	if p := who(c); p.signedIn() {
+		return c.Redirect(http.StatusSeeOther, home(p))
+	}
+	ctx := c.Request().Context()
+	return render(c, http.StatusOK, views.SignIn(views.SignInPage{
+		Meta: meta(c, views.T(ctx, "auth.signin.title")), Next: views.SafeNext(c.QueryParam("next")),
+	}))
+}
+
+// submitSignIn checks the e-mail and password. At most signInAttempts
+// failures a minute are allowed per IP and per e-mail; the next attempt is
+// refused with 429 before the password is even checked.
+func (h *Handler) submitSignIn(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := strings.TrimSpace(c.FormValue("email"))
+	page := views.SignInPage{Meta: meta(c, views.T(ctx, "auth.signin.title")), Email: email, Next: views.SafeNext(c.FormValue("next"))}
+	now := h.now()
+	keys := []string{"ip:" + c.RealIP(), "email:" + strings.ToLower(email)}
+	if h.signIns.Blocked(now, keys...) {
+		page.Error, page.Limited = views.T(ctx, "auth.signin.limited"), true
+		c.Response().Header().Set("Retry-After", "60")
+		return render(c, http.StatusTooManyRequests, views.SignIn(page))
+	}
+	u, err := h.store.Authenticate(ctx, email, c.FormValue("password"))
+	if errors.Is(err, db.ErrBadCredentials) {
+		h.signIns.Fail(now, keys...)
+		// What was typed as the e-mail is recorded only if it is one: a
+		// password typed into the wrong field must not reach the trail.
+		detail := "(not an e-mail address)"
+		if addr, err := mail.ParseAddress(email); err == nil && addr.Address == email {
+			detail = email
+		}
+		if err := h.store.Audit(ctx, now, db.AuditSignInFailed, 0, detail); err != nil {
+			return err
+		}
+		page.Error = views.T(ctx, "auth.signin.bad")
+		return render(c, http.StatusUnauthorized, views.SignIn(page))
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.signIn(c, u); err != nil {
+		return err
+	}
+	next := page.Next
+	if next == "/" || next == "" {
+		next = home(who(c))
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// signIn starts a user's session under a new token (no fixation) and
+// records it.
+func (h *Handler) signIn(c echo.Context, u db.User) error {
+	ctx := c.Request().Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.sessions.Put(ctx, sessionUserKey, u.ID)
+	setPrincipal(c, principal{Role: u.Role, UserID: u.ID, Email: u.Email, Account: u.AccountID, Label: u.Email + " (" + string(u.Role) + ")"})
+	return h.store.Audit(c.Request().Context(), h.now(), db.AuditSignIn, u.AccountID, "")
+}
+
+func (h *Handler) submitSignOut(c echo.Context) error {
+	ctx := c.Request().Context()
+	if p := who(c); p.signedIn() {
+		if err := h.store.Audit(ctx, h.now(), db.AuditSignOut, p.Account, ""); err != nil {
+			return err
+		}
+	}
+	if err := h.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (h *Handler) signUpPage(c echo.Context, plan string) views.SignUpPage {
+	ctx := c.Request().Context()
+	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: db.MinPasswordLen}
+	if pl, ok := billing.LookupPlan(plan); ok && pl.Purchasable {
+		p.Plan, p.PlanName = plan, views.PlanName(views.Lang(ctx), pl)
+	}
+	return p
+}
+
+func (h *Handler) showSignUp(c echo.Context) error {
+	if p := who(c); p.signedIn() {
+		return c.Redirect(http.StatusSeeOther, home(p))
+	}
+	return render(c, http.StatusOK, views.SignUp(h.signUpPage(c, c.QueryParam("plan"))))
+}
+
+// submitSignUp opens an account and its customer user, signs them in, and
+// goes on to the plan they came to buy, if any.
+func (h *Handler) submitSignUp(c echo.Context) error {
+	ctx := c.Request().Context()
+	page := h.signUpPage(c, c.FormValue("plan"))
+	page.Name, page.Email = c.FormValue("name"), strings.TrimSpace(c.FormValue("email"))
+	now := h.now()
+	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), now)
+	var ve *db.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		switch ve.Field {
+		case "name":
+			page.NameError = views.T(ctx, "auth.error.name")
+		case "email":
+			page.EmailError = views.T(ctx, "auth.error.email")
+		default:
+			page.PasswordError = views.T(ctx, "auth.error.password", "Min", db.MinPasswordLen)
+		}
+		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
+	case errors.Is(err, db.ErrEmailTaken):
+		page.EmailError = views.T(ctx, "auth.signup.email_taken")
+		return render(c, http.StatusConflict, views.SignUp(page))
+	case err != nil:
+		return err
+	}
+	if err := h.signIn(c, u); err != nil {
+		return err
+	}
+	next := views.AccountURL(a.ID, "")
+	if page.Plan != "" {
+		next = views.AccountURL(a.ID, "/buy/"+page.Plan)
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}

@@ -1,0 +1,101 @@
+package views
+
+import (
+	"strconv"
+
+	"rtcbill/db"
+)
+
+// Roles lists the roles in the order the users form offers them.
+var Roles = []string{string(db.RoleCustomer), string(db.RoleSupport), string(db.RoleSales), string(db.RoleAdmin)}
+
+// UsersPage is the administrators' list of users (用户) and the form that
+// adds one.
+type UsersPage struct {
+	Meta  Meta
+	Users []UserRow
+	// Added is the e-mail of the user just added, after the redirect.
+	Added string
+	Form  UserForm
+	// MinPassword is the shortest password the store accepts.
+	MinPassword int
+}
+
+// UserRow is one user: never their password hash.
+type UserRow struct {
+	ID    string
+	Email string
+	Role  string
+	// Account and AccountURL name a customer's account; empty for staff.
+	Account    string
+	AccountURL string
+	Created    string
+}
+
+// UserForm is the add-a-user form: its input (never the password) and
+// what was wrong with it.
+type UserForm struct {
+	Email         string
+	Role          string
+	Account       string
+	EmailError    LocalMsg
+	PasswordError LocalMsg
+	RoleError     LocalMsg
+	AccountError  LocalMsg
+}
+
+// NewUsersPage lists users as the store gives them (staff first).
+func NewUsersPage(meta Meta, users []db.User, form UserForm) UsersPage {
+	if form.Role == "" {
+		form.Role = string(db.RoleCustomer)
+	}
+	p := UsersPage{Meta: meta, Form: form, MinPassword: db.MinPasswordLen}
+	for _, u := range users {
+		r := UserRow{ID: strconv.FormatInt(u.ID, 10), Email: u.Email, Role: string(u.Role), Created: DateTime(u.CreatedAt)}
+		if u.AccountID != 0 {
+			r.Account = strconv.FormatInt(u.AccountID, 10)
+			r.AccountURL = AccountURL(u.AccountID, "")
+		}
+		p.Users = append(p.Users, r)
+	}
+	return p
+}
+
+// ShowAdded confirms that email was added, if it is in the list: the
+// address in the query string is never echoed on its own.
+func (p *UsersPage) ShowAdded(email string) {
+	for _, u := range p.Users {
+		if email != "" && u.Email == email {
+			p.Added = email
+		}
+	}
+}
+
+// The form's errors, from what the handler or the store refused.
+
+// RejectEmail says the e-mail is not an address.
+func (f *UserForm) RejectEmail() { f.EmailError = msg("users.error.email") }
+
+// RejectTakenEmail says the e-mail already has a user.
+func (f *UserForm) RejectTakenEmail() { f.EmailError = msg("users.error.email_taken") }
+
+// RejectPassword says the password is too short or too long.
+func (f *UserForm) RejectPassword() {
+	f.PasswordError = msg("users.error.password", "Min", db.MinPasswordLen, "Max", db.MaxPasswordLen)
+}
+
+// RejectRole says the role is not one of the four.
+func (f *UserForm) RejectRole() { f.RoleError = msg("users.error.role") }
+
+// RejectAccount says why the account field is wrong: a customer needs an
+// existing account, staff need none.
+func (f *UserForm) RejectAccount(role string, missing bool) {
+	switch {
+	case role != string(db.RoleCustomer):
+		f.AccountError = msg("users.error.account_staff")
+	case missing:
+		f.AccountError = msg("users.error.account_required")
+	default:
+		f.AccountError = msg("users.error.account_unknown", "ID", f.Account)
+	}
+}
