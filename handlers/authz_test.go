@@ -1,0 +1,685 @@
+package handlers_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"rtcbill/billing"
+	"rtcbill/db"
+	"rtcbill/handlers"
+)
+
+// The authorization matrix: every route of the echo router × who asks →
+// the status. A route added without a row fails TestAuthzMatrix, and so
+// does a row whose route is gone.
+//
+// Every cell runs on a server of its own, opened on a copy of one SQLite
+// file prepared once (accounts, applications, packages, API tokens, users
+// and their signed-in web sessions), so what one cell changes never reaches
+// another and the order of the cells does not matter.
+
+// toSignIn in a cell: 303 to /signin?next=<this request>, where a visitor
+// asks for a page that needs sign-in.
+const toSignIn = -303
+
+// authzWant is a row's expected statuses. The first six columns ask about
+// account A's resources (its account, application, room, package, token);
+// the last two cross over to another account's.
+type authzWant struct {
+	anon, a, b, support, sales, admin int
+	aOnB                              int // customer A asking for account B's resources
+	salesDemo                         int // sales asking for the demo account's resources
+}
+
+func (w authzWant) cells() [8]int {
+	return [8]int{w.anon, w.a, w.b, w.support, w.sales, w.admin, w.aOnB, w.salesDemo}
+}
+
+// authzWho is who sends a request.
+type authzWho int
+
+const (
+	whoAnon authzWho = iota
+	whoA
+	whoB
+	whoSupport
+	whoSales
+	whoAdmin
+)
+
+// authzColumns names the matrix's columns: who asks, about whose resources.
+var authzColumns = [8]struct {
+	name   string
+	who    authzWho
+	target string
+}{
+	{"anonymous", whoAnon, "A"},
+	{"customer A", whoA, "A"},
+	{"customer B", whoB, "A"},
+	{"support", whoSupport, "A"},
+	{"sales", whoSales, "A"},
+	{"admin", whoAdmin, "A"},
+	{"customer A on account B", whoA, "B"},
+	{"sales on the demo account", whoSales, "demo"},
+}
+
+// authzRow is one route: its method and path as registered, what a valid
+// request to it carries, and the expected statuses.
+type authzRow struct {
+	method, path string
+	query        string     // appended to the filled path
+	form         url.Values // a page's valid form; the CSRF token is added
+	json         string     // an API route's valid body
+	want         authzWant
+}
+
+// The users of the matrix; every one has authzPassword.
+const (
+	authzPassword = "matrix-password-1"
+	authzEmailA   = "alice@a.example.com"
+	authzEmailB   = "bob@b.example.com"
+)
+
+var authzEmails = map[authzWho]string{
+	whoA:       authzEmailA,
+	whoB:       authzEmailB,
+	whoSupport: "sam@support.example.com",
+	whoSales:   "sally@sales.example.com",
+	whoAdmin:   "ada@admin.example.com",
+}
+
+// authzMatrix is the route table seen from each principal.
+//
+// Pages are asked with the principal's cookies (a web session signed in
+// through POST /signin, and the CSRF cookie; forms carry the CSRF token,
+// so a refused POST says "sign in" or "not yours", never "bad CSRF": the
+// CSRF check itself is TestCSRF...). A visitor GETting a member page is
+// sent to sign in; a visitor POSTing to one gets 401.
+//
+// The API is asked with bearer tokens: the staff token for admin, account
+// A's and account B's customer tokens for the customers. Support and sales
+// have no API credential: their requests carry their web session cookies
+// and no bearer, and must get 401 like anyone's, because the API never
+// accepts a cookie (which would make it open to CSRF).
+//
+// The columns of authzWant, in order: anonymous, customer A, customer B,
+// support, sales, admin (all on account A's resources), then customer A on
+// account B's, then sales on the demo account's.
+var authzMatrix = []authzRow{
+	{method: "GET", path: "/healthz", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "GET", path: "/", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "GET", path: "/plans", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "GET", path: "/lang", query: "?to=en&next=/plans", want: authzWant{303, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "GET", path: "/signin", want: authzWant{200, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "POST", path: "/signin", form: url.Values{"email": {authzEmailA}, "password": {authzPassword}},
+		want: authzWant{303, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "GET", path: "/signup", want: authzWant{200, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "POST", path: "/signup", form: url.Values{"name": {"Newcomer Ltd"}, "email": {"newcomer@example.com"}, "password": {authzPassword}},
+		want: authzWant{303, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "POST", path: "/signout", form: url.Values{}, want: authzWant{303, 303, 303, 303, 303, 303, 303, 303}},
+
+	// Customers are sent from the account list to their own account.
+	{method: "GET", path: "/accounts", want: authzWant{toSignIn, 303, 303, 200, 200, 200, 303, 200}},
+	{method: "POST", path: "/accounts", form: url.Values{"name": {"Opened Here"}, "email": {"opened@example.com"}},
+		want: authzWant{401, 403, 403, 403, 303, 303, 403, 303}},
+	{method: "GET", path: "/accounts/:id", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "GET", path: "/accounts/:id/buy/:plan", want: authzWant{toSignIn, 200, 404, 403, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/buy/:plan", form: url.Values{"token": {"0123456789abcdef0123456789abcdef"}},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	{method: "GET", path: "/accounts/:id/orders/:package", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "GET", path: "/accounts/:id/apps", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/apps", form: url.Values{"name": {"Matrix app"}},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	{method: "GET", path: "/accounts/:id/bills", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "GET", path: "/accounts/:id/bills/:month", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	// Support sees the token list read-only; the answer to the create form
+	// shows the new token once.
+	{method: "GET", path: "/accounts/:id/tokens", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/tokens", form: url.Values{"name": {"matrix token"}},
+		want: authzWant{401, 201, 404, 403, 404, 201, 404, 201}},
+	{method: "POST", path: "/accounts/:id/tokens/:token/revoke", form: url.Values{},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	// The audit trail is for staff: customers do not learn it exists.
+	{method: "GET", path: "/accounts/:id/audit", want: authzWant{toSignIn, 404, 404, 200, 404, 200, 404, 200}},
+	{method: "GET", path: "/apps/:sdk_app_id/rooms/:room_id", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "GET", path: "/apps/:sdk_app_id/rooms/:room_id/live", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/apps/:sdk_app_id/rooms/:room_id/live/join", form: url.Values{"user_id": {"newcomer"}},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	{method: "POST", path: "/apps/:sdk_app_id/rooms/:room_id/live/leave", form: url.Values{"user_id": {"leaver"}},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	{method: "GET", path: "/admin/users", want: authzWant{toSignIn, 404, 404, 404, 404, 200, 404, 404}},
+	{method: "POST", path: "/admin/users", form: url.Values{"email": {"added@example.com"}, "password": {authzPassword}, "role": {"support"}, "account": {""}},
+		want: authzWant{401, 404, 404, 404, 404, 303, 404, 404}},
+
+	// The API. Support and sales have no API credential (see above).
+	{method: "GET", path: "/api/v1/plans", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "POST", path: "/api/v1/accounts", json: `{"name":"Opened by API","email":"api@example.com"}`,
+		want: authzWant{401, 403, 403, 401, 401, 201, 403, 401}},
+	{method: "GET", path: "/api/v1/accounts", query: "?q=a", want: authzWant{401, 403, 403, 401, 401, 200, 403, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/apps", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "POST", path: "/api/v1/accounts/:id/apps", json: `{"name":"Matrix app"}`,
+		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
+	{method: "POST", path: "/api/v1/accounts/:id/purchases", json: `{"plan":"starter"}`,
+		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/packages", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/bills/:month", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "POST", path: "/api/v1/apps/:sdk_app_id/sessions",
+		json: `{"sessions":[{"session_id":"matrix-1","room_id":"lobby","user_id":"u9","joined_at":"2026-11-25T10:00:00+08:00","left_at":"2026-11-25T10:30:00+08:00"}]}`,
+		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
+	{method: "POST", path: "/api/v1/apps/:sdk_app_id/rooms/:room_id/join", json: `{"user_id":"newcomer"}`,
+		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
+	{method: "POST", path: "/api/v1/apps/:sdk_app_id/rooms/:room_id/leave", json: `{"user_id":"leaver"}`,
+		want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+}
+
+// authzMonth is the month of the bills the matrix asks for: the month of
+// the fixture's W1-like usage.
+const authzMonth = "2019-08"
+
+// authzTarget is one account's resources, the values of the path
+// parameters.
+type authzTarget struct {
+	account, app, pkg, token int64
+	room                     string
+}
+
+// fill puts the target's ids into a route's path pattern.
+func (tg authzTarget) fill(pattern string) (string, error) {
+	parts := strings.Split(pattern, "/")
+	for i, p := range parts {
+		name, ok := strings.CutPrefix(p, ":")
+		if !ok {
+			continue
+		}
+		switch name {
+		case "id":
+			parts[i] = strconv.FormatInt(tg.account, 10)
+		case "sdk_app_id":
+			parts[i] = strconv.FormatInt(tg.app, 10)
+		case "room_id":
+			parts[i] = url.PathEscape(tg.room)
+		case "package":
+			parts[i] = strconv.FormatInt(tg.pkg, 10)
+		case "token":
+			parts[i] = strconv.FormatInt(tg.token, 10)
+		case "plan":
+			parts[i] = "starter"
+		case "month":
+			parts[i] = authzMonth
+		default:
+			return "", fmt.Errorf("%s: no value for the path parameter %q: add one to authzTarget.fill", pattern, name)
+		}
+	}
+	return strings.Join(parts, "/"), nil
+}
+
+// authzWorld is the prepared database every cell starts from, and how each
+// principal presents itself.
+type authzWorld struct {
+	template string
+	targets  map[string]authzTarget
+	users    map[authzWho]db.User
+	cookies  map[authzWho]map[string]string // name → value
+	bearer   map[authzWho]string
+	secrets  map[string]string // target → its customer API token in clear
+}
+
+// authzServer opens a server on the SQLite file at path (created if need
+// be), like newEnv; edit may change the configuration first.
+func authzServer(t *testing.T, path string, edit func(*handlers.Config)) *env {
+	t.Helper()
+	store, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("db.Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ro, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatalf("open %s read-only: %v", path, err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	clk := &clock{t: fixedNow}
+	cfg := handlers.Config{
+		Store:      store,
+		AdminToken: staffToken,
+		Now:        clk.Now,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	return &env{t: t, e: handlers.New(cfg), store: store, path: path, clock: clk, ro: ro}
+}
+
+// authzAccount gives an account the W1-like history the matrix reads: an
+// application created in July 2019 (with the trial), a starter bought in
+// August, calls in room "lobby" in August, a user still in the room, and a
+// customer API token.
+func authzAccount(t *testing.T, store *db.Store, name, email string, demo bool) (authzTarget, string) {
+	t.Helper()
+	ctx := context.Background()
+	create := store.CreateAccount
+	if demo {
+		create = store.CreateDemoAccount
+	}
+	a, err := create(ctx, name, email, mustInstant("2019-07-01T09:00:00+08:00"), fixedNow)
+	if err != nil {
+		t.Fatalf("create account %s: %v", name, err)
+	}
+	app, _, err := store.CreateApp(ctx, a.ID, name+" app", mustInstant("2019-07-10T10:00:00+08:00"), fixedNow)
+	if err != nil {
+		t.Fatalf("create app of %s: %v", name, err)
+	}
+	pkg, _, err := store.Purchase(ctx, a.ID, "starter", mustInstant("2019-08-05T10:00:00+08:00"), "", fixedNow)
+	if err != nil {
+		t.Fatalf("buy a starter for %s: %v", name, err)
+	}
+	var sessions []billing.Session
+	for day := 1; day <= 20; day++ {
+		joined := mustInstant(fmt.Sprintf("2019-08-%02dT09:00:00+08:00", day))
+		sessions = append(sessions, billing.Session{ID: fmt.Sprintf("aug-%d", day), Room: "lobby", User: "u1",
+			Joined: joined, Left: joined.Add(2*time.Hour + 17*time.Second)})
+	}
+	if _, err := store.InsertSessions(ctx, app.SDKAppID, sessions, fixedNow); err != nil {
+		t.Fatalf("record the calls of %s: %v", name, err)
+	}
+	if _, err := store.Join(ctx, app.SDKAppID, "lobby", "leaver", fixedNow.Add(-10*time.Minute)); err != nil {
+		t.Fatalf("join the room of %s: %v", name, err)
+	}
+	tok, secret, err := store.CreateAPIToken(ctx, a.ID, "ci", fixedNow)
+	if err != nil {
+		t.Fatalf("create a token for %s: %v", name, err)
+	}
+	return authzTarget{account: a.ID, app: app.SDKAppID, pkg: pkg.ID, token: tok.ID, room: "lobby"}, secret
+}
+
+// newAuthzWorld prepares the database, signs every user in through the
+// sign-in page, and closes the database so that cells can copy it.
+func newAuthzWorld(t *testing.T) *authzWorld {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "template.db")
+	env := authzServer(t, path, nil)
+	ctx := context.Background()
+	w := &authzWorld{template: path, targets: map[string]authzTarget{}, users: map[authzWho]db.User{},
+		cookies: map[authzWho]map[string]string{}, bearer: map[authzWho]string{whoAdmin: staffToken}, secrets: map[string]string{}}
+	for _, acct := range []struct {
+		key, name, email string
+		demo             bool
+	}{{"A", "Account A", "billing@a.example.com", false}, {"B", "Account B", "billing@b.example.com", false}, {"demo", "Demo Co", "demo@example.com", true}} {
+		w.targets[acct.key], w.secrets[acct.key] = authzAccount(t, env.store, acct.name, acct.email, acct.demo)
+	}
+	w.bearer[whoA], w.bearer[whoB] = w.secrets["A"], w.secrets["B"]
+	for who, role := range map[authzWho]db.Role{whoA: db.RoleCustomer, whoB: db.RoleCustomer, whoSupport: db.RoleSupport, whoSales: db.RoleSales, whoAdmin: db.RoleAdmin} {
+		var account int64
+		switch who {
+		case whoA:
+			account = w.targets["A"].account
+		case whoB:
+			account = w.targets["B"].account
+		}
+		u, err := env.store.CreateUser(ctx, authzEmails[who], authzPassword, role, account, fixedNow)
+		if err != nil {
+			t.Fatalf("create the %s user: %v", role, err)
+		}
+		w.users[who] = u
+	}
+	anon := newAuthzClient(t, env.e)
+	anon.csrf()
+	w.cookies[whoAnon] = anon.cookies
+	for who, email := range authzEmails {
+		c := newAuthzClient(t, env.e)
+		if rec := c.signIn(email, authzPassword); rec.Code != http.StatusSeeOther {
+			t.Fatalf("sign in as %s: got %d, want 303; body %.300s", email, rec.Code, rec.Body.String())
+		}
+		if c.cookies["rtcbill_session"] == "" {
+			t.Fatalf("sign in as %s: no rtcbill_session cookie", email)
+		}
+		w.cookies[who] = c.cookies
+	}
+	if err := env.ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.store.Close(); err != nil {
+		t.Fatalf("close the template database: %v", err)
+	}
+	return w
+}
+
+// server opens a fresh server on a copy of the prepared database.
+func (w *authzWorld) server(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(w.template + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cell.db"+suffix), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return authzServer(t, filepath.Join(dir, "cell.db"), nil)
+}
+
+// request builds the request of one cell.
+func (w *authzWorld) request(t *testing.T, row authzRow, col int) *http.Request {
+	t.Helper()
+	c := authzColumns[col]
+	path, err := w.targets[c.target].fill(row.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hr *http.Request
+	switch {
+	case strings.HasPrefix(row.path, "/api/"):
+		var body io.Reader
+		if row.json != "" {
+			body = strings.NewReader(row.json)
+		}
+		hr = httptest.NewRequest(row.method, path+row.query, body)
+		if body != nil {
+			hr.Header.Set("Content-Type", "application/json")
+		}
+		if tok := w.bearer[c.who]; tok != "" {
+			hr.Header.Set("Authorization", "Bearer "+tok)
+		}
+	case row.form != nil:
+		form := url.Values{}
+		for k, v := range row.form {
+			form[k] = slices.Clone(v)
+		}
+		form.Set("_csrf", w.cookies[c.who]["rtcbill_csrf"])
+		hr = httptest.NewRequest(row.method, path+row.query, strings.NewReader(form.Encode()))
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	default:
+		hr = httptest.NewRequest(row.method, path+row.query, nil)
+	}
+	hr.Header.Set("Accept-Language", "en")
+	for name, value := range w.cookies[c.who] {
+		hr.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	return hr
+}
+
+// authzRouteKeys lists the router's routes as "METHOD /path", leaving out
+// echo's own not-found routes (a group with middleware registers some) and
+// the static files, which everyone may fetch.
+func authzRouteKeys(e *echo.Echo) []string {
+	var out []string
+	for _, r := range e.Routes() {
+		if r.Method == echo.RouteNotFound || r.Path == "/static/*" {
+			continue
+		}
+		out = append(out, r.Method+" "+r.Path)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func TestAuthzMatrix(t *testing.T) {
+	w := newAuthzWorld(t)
+
+	routes := authzRouteKeys(w.server(t).e)
+	t.Run("every route has a row and every row a route", func(t *testing.T) {
+		rows := map[string]bool{}
+		for _, r := range authzMatrix {
+			key := r.method + " " + r.path
+			if rows[key] {
+				t.Errorf("%s has two rows in the matrix", key)
+			}
+			rows[key] = true
+		}
+		for _, key := range routes {
+			if !rows[key] {
+				t.Errorf("route %s has no row in authzMatrix: add one with the status each principal must get", key)
+			}
+		}
+		for key := range rows {
+			if !slices.Contains(routes, key) {
+				t.Errorf("authzMatrix has a row for %s, which the router no longer has: remove it", key)
+			}
+		}
+	})
+
+	t.Logf("authorization matrix: %d routes × %d principals (anonymous, customer A, customer B, support, sales, admin) = %d cells, "+
+		"plus %d cross-account cells (customer A on account B, sales on a demo account): %d requests",
+		len(authzMatrix), 6, len(authzMatrix)*6, len(authzMatrix)*2, len(authzMatrix)*len(authzColumns))
+
+	for _, row := range authzMatrix {
+		t.Run(row.method+" "+row.path, func(t *testing.T) {
+			t.Parallel()
+			for col, want := range row.want.cells() {
+				hr := w.request(t, row, col)
+				rec := httptest.NewRecorder()
+				w.server(t).e.ServeHTTP(rec, hr)
+				who := authzColumns[col].name
+				if want == toSignIn {
+					next := "/signin?next=" + url.QueryEscape(hr.URL.RequestURI())
+					if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != next {
+						t.Errorf("%s %s as %s: got %d to %q, want 303 to %q", row.method, hr.URL.RequestURI(), who,
+							rec.Code, rec.Header().Get("Location"), next)
+					}
+					continue
+				}
+				if rec.Code != want {
+					t.Errorf("%s %s as %s: got %d, want %d; Location %q; body %.200s", row.method, hr.URL.RequestURI(), who,
+						rec.Code, want, rec.Header().Get("Location"), authzSnippet(rec))
+				}
+			}
+		})
+	}
+}
+
+// authzSnippet is the start of an answer's text, for failure messages.
+func authzSnippet(rec *httptest.ResponseRecorder) string {
+	s := rec.Body.String()
+	if i := strings.Index(s, "<main"); i >= 0 {
+		s = s[i:]
+	}
+	return s
+}
+
+// TestAuthzCrossAccountIDs mixes one account's path with another's ids:
+// the store must check that the package, token or application belongs to
+// the account in the path, not only that the caller may read that account.
+func TestAuthzCrossAccountIDs(t *testing.T) {
+	w := newAuthzWorld(t)
+	a, b := w.targets["A"], w.targets["B"]
+	for _, tc := range []struct {
+		name, method, path string
+		form               url.Values
+		who                authzWho
+		want               int
+		location           string // where a 303 must lead
+	}{
+		{"B's package under A's account", "GET", fmt.Sprintf("/accounts/%d/orders/%d", a.account, b.pkg), nil, whoA, 404, ""},
+		{"B's token revoked under A's account", "POST", fmt.Sprintf("/accounts/%d/tokens/%d/revoke", a.account, b.token), url.Values{}, whoA, 404, ""},
+		{"B's application opened from A's applications page", "GET",
+			fmt.Sprintf("/accounts/%d/apps?app=%d&room=lobby&view=calls", a.account, b.app), nil, whoA, 404, ""},
+		{"B's bill as CSV", "GET", fmt.Sprintf("/accounts/%d/bills/%s.csv", b.account, authzMonth), nil, whoA, 404, ""},
+		{"the plans page buying for B", "GET", fmt.Sprintf("/plans?account=%d", b.account), nil, whoA, 404, ""},
+		{"the plans page buying for a non-demo account, as sales", "GET", fmt.Sprintf("/plans?account=%d", a.account), nil, whoSales, 404, ""},
+		{"the account search for B's application sends customer A to their own account", "GET",
+			fmt.Sprintf("/accounts?q=%d", b.app), nil, whoA, 303, fmt.Sprintf("/accounts/%d", a.account)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := w.server(t)
+			c := &authzClient{t: t, e: env.e, cookies: maps.Clone(w.cookies[tc.who])}
+			var rec *httptest.ResponseRecorder
+			if tc.method == "POST" {
+				rec = c.post(tc.path, tc.form)
+			} else {
+				rec = c.do("GET", tc.path, nil, nil)
+			}
+			if rec.Code != tc.want || rec.Header().Get("Location") != tc.location {
+				t.Errorf("%s %s: got %d to %q, want %d to %q; body %.200s", tc.method, tc.path,
+					rec.Code, rec.Header().Get("Location"), tc.want, tc.location, authzSnippet(rec))
+			}
+		})
+	}
+
+	t.Run("B's token still works after A tried to revoke it", func(t *testing.T) {
+		env := w.server(t)
+		c := &authzClient{t: t, e: env.e, cookies: maps.Clone(w.cookies[whoA])}
+		c.post(fmt.Sprintf("/accounts/%d/tokens/%d/revoke", a.account, b.token), url.Values{})
+		rec := env.do(req{method: "GET", path: fmt.Sprintf("/api/v1/accounts/%d", b.account), token: withToken(w.secrets["B"])})
+		if rec.Code != http.StatusOK {
+			t.Errorf("B's token after A's attempt: got %d, want 200", rec.Code)
+		}
+	})
+
+	t.Run("a customer token reaches B through no route of the API", func(t *testing.T) {
+		env := w.server(t)
+		for _, path := range []string{
+			fmt.Sprintf("/api/v1/accounts/%d/bills/%s.csv", b.account, authzMonth),
+			fmt.Sprintf("/api/v1/accounts/%d/packages?at=2019-08-31T12:00:00%%2B08:00", b.account),
+			fmt.Sprintf("/api/v1/accounts/%d?at=2019-08-31T12:00:00%%2B08:00", b.account),
+		} {
+			rec := env.do(req{method: "GET", path: path, token: withToken(w.secrets["A"])})
+			if rec.Code != http.StatusNotFound {
+				t.Errorf("GET %s with A's token: got %d, want 404", path, rec.Code)
+			}
+		}
+	})
+
+	t.Run("a customer token cannot backdate", func(t *testing.T) {
+		env := w.server(t)
+		before := env.counts()
+		for _, c := range []struct{ path, body string }{
+			{fmt.Sprintf("/api/v1/accounts/%d/purchases", a.account), `{"plan":"starter","purchased_at":"2019-08-01T10:00:00+08:00"}`},
+			{fmt.Sprintf("/api/v1/accounts/%d/apps", a.account), `{"name":"old","created_at":"2019-08-01T10:00:00+08:00"}`},
+		} {
+			rec := env.do(req{method: "POST", path: c.path, body: c.body, token: withToken(w.secrets["A"])})
+			if rec.Code != http.StatusForbidden {
+				t.Errorf("POST %s %s with A's token: got %d, want 403", c.path, c.body, rec.Code)
+			}
+		}
+		assertUnchanged(t, before, env.counts())
+	})
+
+	t.Run("a revoked token answers 401", func(t *testing.T) {
+		env := w.server(t)
+		if err := env.store.RevokeAPIToken(context.Background(), a.account, a.token, fixedNow); err != nil {
+			t.Fatal(err)
+		}
+		rec := env.do(req{method: "GET", path: fmt.Sprintf("/api/v1/accounts/%d", a.account), token: withToken(w.secrets["A"])})
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("A's revoked token: got %d, want 401", rec.Code)
+		}
+	})
+
+	t.Run("sales open demo accounts only", func(t *testing.T) {
+		env := w.server(t)
+		c := &authzClient{t: t, e: env.e, cookies: maps.Clone(w.cookies[whoSales])}
+		rec := c.post("/accounts", url.Values{"name": {"Prospect"}, "email": {"prospect@example.com"}})
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("POST /accounts as sales: got %d, want 303", rec.Code)
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(rec.Header().Get("Location"), "/accounts/"), 10, 64)
+		if err != nil {
+			t.Fatalf("POST /accounts as sales leads to %q, want the new account", rec.Header().Get("Location"))
+		}
+		if demo, err := env.store.IsDemo(context.Background(), id); err != nil || !demo {
+			t.Errorf("the account sales opened: demo %v (%v), want a demo account", demo, err)
+		}
+		if rec := c.do("GET", fmt.Sprintf("/accounts/%d", id), nil, nil); rec.Code != http.StatusOK {
+			t.Errorf("sales opening the demo account they made: got %d, want 200", rec.Code)
+		}
+	})
+}
+
+// authzClient is a minimal browser for the authorization and security
+// tests: it keeps cookies by name and, on post, sends the CSRF cookie's
+// token back as the _csrf form field.
+type authzClient struct {
+	t       *testing.T
+	e       *echo.Echo
+	cookies map[string]string
+	// responses keeps every answer, for the tests that search them.
+	responses []*httptest.ResponseRecorder
+}
+
+func newAuthzClient(t *testing.T, e *echo.Echo) *authzClient {
+	return &authzClient{t: t, e: e, cookies: map[string]string{}}
+}
+
+// do sends a request with the client's cookies and a form if any; edit
+// may change the request last. It keeps the cookies the answer sets.
+func (c *authzClient) do(method, path string, form url.Values, edit func(*http.Request)) *httptest.ResponseRecorder {
+	c.t.Helper()
+	var hr *http.Request
+	if form != nil {
+		hr = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		hr = httptest.NewRequest(method, path, nil)
+	}
+	hr.Header.Set("Accept-Language", "en")
+	for name, value := range c.cookies {
+		hr.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	if edit != nil {
+		edit(hr)
+	}
+	rec := httptest.NewRecorder()
+	c.e.ServeHTTP(rec, hr)
+	for _, ck := range rec.Result().Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	c.responses = append(c.responses, rec)
+	return rec
+}
+
+// csrf returns the CSRF token, fetching a page first if the client has
+// none yet.
+func (c *authzClient) csrf() string {
+	c.t.Helper()
+	if c.cookies["rtcbill_csrf"] == "" {
+		c.do("GET", "/signin", nil, nil)
+	}
+	token := c.cookies["rtcbill_csrf"]
+	if token == "" {
+		c.t.Fatal("GET /signin set no rtcbill_csrf cookie")
+	}
+	return token
+}
+
+// post sends a form with the right CSRF token.
+func (c *authzClient) post(path string, form url.Values) *httptest.ResponseRecorder {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = slices.Clone(v)
+	}
+	f.Set("_csrf", c.csrf())
+	return c.do("POST", path, f, nil)
+}
+
+func (c *authzClient) signIn(email, password string) *httptest.ResponseRecorder {
+	c.t.Helper()
+	return c.post("/signin", url.Values{"email": {email}, "password": {password}})
+}
