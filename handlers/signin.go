@@ -118,6 +118,11 @@ func (h *Handler) showSignUp(c echo.Context) error {
 // submitSignUp opens an account and its customer user, signs them in, and
 // goes on to the plan they came to buy, if any.
 func (h *Handler) submitSignUp(c echo.Context) error {
+	if p := who(c); p.signedIn() {
+		// Signing up while signed in would switch the session to a new
+		// customer; send the user home instead.
+		return c.Redirect(http.StatusSeeOther, home(p))
+	}
 	ctx := c.Request().Context()
 	page := h.signUpPage(c, c.FormValue("plan"))
 	page.Name, page.Email = c.FormValue("name"), strings.TrimSpace(c.FormValue("email"))
