@@ -23,6 +23,8 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/schollz/progressbar/v3"
+
 	"rtcbill/billing"
 	"rtcbill/db"
 	"rtcbill/handlers"
@@ -38,6 +40,9 @@ Usage:
   rtcbill user add --email E --role ROLE [--account ID] [--db FILE]
                                                 add a console user; the password is read
                                                 from the terminal or the first line of stdin
+  rtcbill demo [--db FILE]                      load the demo accounts (running it again changes nothing)
+  rtcbill import --app SDKAPPID [--db FILE] sessions.csv
+                                                import finished sessions from a CSV file, all or nothing
   rtcbill COMMAND --help                        help on a command
 
 Environment:
@@ -74,6 +79,10 @@ func run(args []string, stdout io.Writer, logger *slog.Logger) error {
 		return printBill(args, stdout)
 	case "user":
 		return userCommand(args, os.Stdin, stdout)
+	case "demo":
+		return demoCommand(args, stdout)
+	case "import":
+		return importCommand(args, stdout, os.Stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -352,4 +361,85 @@ func sweepWebSessions(ctx context.Context, store *db.Store, logger *slog.Logger)
 			}
 		}
 	}
+}
+
+func demoCommand(args []string, stdout io.Writer) error {
+	fs := newFlags("demo", "rtcbill demo: load demo accounts that each tell a story, with months of sessions.\nRunning it again changes nothing.")
+	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file, created if missing (env RTCBILL_DB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
+	}
+	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	store, err := db.Open(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := store.LoadDemo(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	if res.AlreadyLoaded {
+		fmt.Fprintln(stdout, "the demo accounts are already loaded: nothing changed")
+		return nil
+	}
+	fmt.Fprintf(stdout, "loaded %d demo accounts with %d sessions\n", res.Accounts, res.Sessions)
+	return nil
+}
+
+func importCommand(args []string, stdout, progressOut io.Writer) error {
+	fs := newFlags("import", "rtcbill import: import an application's finished sessions from a CSV file with the header\n"+
+		"session_id,room_id,user_id,joined_at,left_at (instants in RFC 3339). The whole file is one transaction:\n"+
+		"one bad line stores nothing and the error names the line and the field. Sessions already stored are\n"+
+		"counted as duplicates and skipped.\n\nUsage: rtcbill import --app SDKAPPID [--db FILE] sessions.csv")
+	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file (env RTCBILL_DB)")
+	app := fs.Int64("app", 0, "the SDKAppID the sessions belong to (required)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *app <= 0 {
+		return errors.New("import: --app is required")
+	}
+	if fs.NArg() != 1 {
+		return errors.New("import: give exactly one CSV file")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if _, err := os.Stat(*path); err != nil {
+		return fmt.Errorf("import: database %s: %w", *path, err)
+	}
+	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	store, err := db.Open(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var progress func(int64)
+	if !*quiet {
+		bar := progressbar.NewOptions64(info.Size(),
+			progressbar.OptionSetWriter(progressOut),
+			progressbar.OptionSetDescription("importing "+fs.Arg(0)),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+		progress = func(n int64) { bar.Set64(n) }
+		defer bar.Finish()
+	}
+	res, err := store.ImportSessionsCSV(ctx, *app, f, time.Now(), progress)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	fmt.Fprintf(stdout, "imported %d sessions, %d duplicates skipped\n", res.Inserted, res.Duplicates)
+	return nil
 }

@@ -40,6 +40,7 @@ const (
 	AuditTokenCreated  = "token_created"
 	AuditTokenRevoked  = "token_revoked"
 	AuditUserCreated   = "user_created"
+	AuditImport        = "sessions_imported"
 )
 
 // AuditEntry is one line of the audit trail.

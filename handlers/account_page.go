@@ -47,6 +47,12 @@ func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountF
 	}
 	page := views.NewAccountsPage(meta(c, views.T(ctx, "accounts.title")), views.Lang(ctx), q, accounts, buy, form)
 	page.CanCreate, page.Demo = who(c).canCreateAccounts(), who(c).Role == db.RoleSales
+	switch c.QueryParam("demo") {
+	case "loaded":
+		page.Flash = "accounts.demo.loaded"
+	case "already":
+		page.Flash = "accounts.demo.already"
+	}
 	return render(c, status, views.Accounts(page))
 }
 

@@ -125,6 +125,7 @@ var authzMatrix = []authzRow{
 	{method: "GET", path: "/healthz", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
 	{method: "GET", path: "/", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
 	{method: "GET", path: "/plans", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "GET", path: "/estimate", query: "?minutes_per_month=100000", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
 	{method: "GET", path: "/lang", query: "?to=en&next=/plans", want: authzWant{303, 303, 303, 303, 303, 303, 303, 303}},
 	{method: "GET", path: "/signin", want: authzWant{200, 303, 303, 303, 303, 303, 303, 303}},
 	{method: "POST", path: "/signin", form: url.Values{"email": {authzEmailA}, "password": {authzPassword}},
@@ -166,9 +167,15 @@ var authzMatrix = []authzRow{
 	{method: "GET", path: "/admin/users", want: authzWant{toSignIn, 404, 404, 404, 404, 200, 404, 404}},
 	{method: "POST", path: "/admin/users", form: url.Values{"email": {"added@example.com"}, "password": {authzPassword}, "role": {"support"}, "account": {""}},
 		want: authzWant{401, 404, 404, 404, 404, 303, 404, 404}},
+	// Loading the demo is the admins'; the upload form posts a CSV file (here
+	// none: the refusal shows who may post at all, a 422 that it was read).
+	{method: "POST", path: "/admin/demo", form: url.Values{}, want: authzWant{401, 404, 404, 404, 404, 303, 404, 404}},
+	{method: "POST", path: "/apps/:sdk_app_id/import", form: url.Values{},
+		want: authzWant{401, 422, 404, 403, 404, 422, 404, 422}},
 
 	// The API. Support and sales have no API credential (see above).
 	{method: "GET", path: "/api/v1/plans", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "GET", path: "/api/v1/estimate", query: "?minutes_per_month=100000", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
 	{method: "POST", path: "/api/v1/accounts", json: `{"name":"Opened by API","email":"api@example.com"}`,
 		want: authzWant{401, 403, 403, 401, 401, 201, 403, 401}},
 	{method: "GET", path: "/api/v1/accounts", query: "?q=a", want: authzWant{401, 403, 403, 401, 401, 200, 403, 401}},

@@ -94,6 +94,7 @@ func New(cfg Config) *echo.Echo {
 	pages := e.Group("", h.loadSession, h.identify, withLang, csrf(cfg.SecureCookies), csrfToViews)
 	pages.GET("/", h.showPlans)
 	pages.GET("/plans", h.showPlans)
+	pages.GET("/estimate", h.showEstimate)
 	pages.GET("/lang", switchLang)
 	pages.GET("/signin", h.showSignIn)
 	pages.POST("/signin", h.submitSignIn)
@@ -122,9 +123,12 @@ func New(cfg Config) *echo.Echo {
 	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/leave", h.submitLiveLeave)
 	member.GET("/admin/users", h.showUsers, adminOnly)
 	member.POST("/admin/users", h.submitUser, adminOnly)
+	member.POST("/admin/demo", h.submitDemo, adminOnly)
+	member.POST("/apps/:sdk_app_id/import", h.submitImport)
 
 	api := e.Group("/api/v1")
 	api.GET("/plans", h.listPlans)
+	api.GET("/estimate", h.estimateAPI)
 
 	auth := api.Group("", h.authenticateAPI)
 	auth.POST("/accounts", h.createAccount)

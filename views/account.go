@@ -202,6 +202,8 @@ type AccountsPage struct {
 	// demo account (sales).
 	CanCreate bool
 	Demo      bool
+	// Flash is a message id to show once, e.g. after loading the demo.
+	Flash string
 }
 
 // AccountRow is one account in the list.

@@ -11,7 +11,7 @@ import (
 var auditActions = []string{
 	db.AuditSignIn, db.AuditSignInFailed, db.AuditSignOut, db.AuditSignUp,
 	db.AuditAccountOpened, db.AuditAccount, db.AuditApp, db.AuditPurchase,
-	db.AuditTokenCreated, db.AuditTokenRevoked, db.AuditUserCreated,
+	db.AuditTokenCreated, db.AuditTokenRevoked, db.AuditUserCreated, db.AuditImport,
 }
 
 // AuditActions lists the actions the page puts into words, for the tests.

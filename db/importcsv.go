@@ -1,0 +1,224 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"rtcbill/billing"
+)
+
+// CSVColumns are the columns of a session import file, in order; its first
+// line names them exactly.
+var CSVColumns = []string{"session_id", "room_id", "user_id", "joined_at", "left_at"}
+
+// importChunk is how many rows an import holds in memory before writing
+// them: memory stays flat however long the file is.
+const importChunk = 5_000
+
+// CSVError says why a CSV import stored nothing: the line of the file
+// (the header is line 1) and, when one is to blame, the field.
+type CSVError struct {
+	Line    int
+	Field   string
+	Message string
+}
+
+func (e *CSVError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("store: line %d: %s", e.Line, e.Message)
+	}
+	return fmt.Sprintf("store: line %d, %s: %s", e.Line, e.Field, e.Message)
+}
+
+func csvError(line int, field, format string, args ...any) *CSVError {
+	return &CSVError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ImportSessionsCSV stores the finished sessions of application sdkAppID
+// read from r: a header line naming CSVColumns, then one session a line,
+// instants in RFC 3339. The whole file is one transaction: a line that the
+// API would refuse stores nothing and comes back as a *CSVError naming its
+// line and field. Sessions already stored, or met earlier in the file, are
+// counted as duplicates and skipped, as in InsertSessions.
+//
+// The file is streamed: rows are validated and written importChunk at a
+// time, each chunk adding its usage sums to the tables, so memory does not
+// grow with the file. progress, if not nil, is told the bytes read so far
+// after each chunk and at the end.
+func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Reader, now time.Time, progress func(int64)) (IngestResult, error) {
+	var res IngestResult
+	counter := &countingReader{r: r}
+	cr := csv.NewReader(counter)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1 // the header is checked by hand, with a clearer message
+	if err := readHeader(cr); err != nil {
+		return res, err
+	}
+	cr.FieldsPerRecord = len(CSVColumns)
+	report := func() {
+		if progress != nil {
+			progress(counter.n)
+		}
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		app, err := appByID(ctx, tx, sdkAppID)
+		if err != nil {
+			return err
+		}
+		chunk := make([]billing.Session, 0, importChunk)
+		flush := func() error {
+			if len(chunk) == 0 {
+				return nil
+			}
+			n, err := insertSessions(ctx, tx, app.AccountID, chunk)
+			if err != nil {
+				return err
+			}
+			res.Inserted += n.Inserted
+			res.Duplicates += n.Duplicates
+			clear(chunk) // let the strings of the written rows go
+			chunk = chunk[:0]
+			report()
+			return nil
+		}
+		for {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return readError(err, rec)
+			}
+			line, _ := cr.FieldPos(0)
+			sess, err := parseRow(line, rec, app, now)
+			if err != nil {
+				return err
+			}
+			chunk = append(chunk, sess)
+			if len(chunk) == importChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if res.Inserted+res.Duplicates == 0 {
+			return csvError(2, "", "the file holds no session after its header")
+		}
+		return audit(ctx, tx, now, AuditImport, app.AccountID,
+			fmt.Sprintf("application %d: %d sessions imported, %d duplicates skipped", sdkAppID, res.Inserted, res.Duplicates))
+	})
+	if err != nil {
+		return IngestResult{}, err
+	}
+	report()
+	return res, nil
+}
+
+// readHeader checks the first line against CSVColumns. A UTF-8 byte order
+// mark, which spreadsheets write, is allowed before it.
+func readHeader(cr *csv.Reader) error {
+	want := strings.Join(CSVColumns, ",")
+	rec, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return csvError(1, "header", "the file is empty: want the header %q", want)
+	}
+	if err != nil {
+		return readError(err, nil)
+	}
+	if len(rec) > 0 {
+		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
+	}
+	if got := strings.Join(rec, ","); got != want {
+		return csvError(1, "header", "want exactly %q, not %q", want, got)
+	}
+	return nil
+}
+
+// readError turns what encoding/csv reports about rec into a *CSVError.
+func readError(err error, rec []string) error {
+	var ce *CSVError
+	if errors.As(err, &ce) {
+		return ce // from countingReader
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("store: unable to read the CSV file: %w", err)
+	}
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		want := strings.Join(CSVColumns, ",")
+		if len(rec) < len(CSVColumns) {
+			return csvError(pe.StartLine, CSVColumns[len(rec)], "is missing: the line has %d fields, want %d (%s)",
+				len(rec), len(CSVColumns), want)
+		}
+		return csvError(pe.StartLine, "", "the line has %d fields, want %d (%s)", len(rec), len(CSVColumns), want)
+	}
+	return csvError(pe.Line, "", "column %d: %v", pe.Column, pe.Err)
+}
+
+// parseRow reads the session on line from rec and validates it as the API
+// does (checkSession).
+func parseRow(line int, rec []string, app App, now time.Time) (billing.Session, error) {
+	s := billing.Session{App: app.SDKAppID, ID: rec[0], Room: rec[1], User: rec[2]}
+	for i, dst := range []*time.Time{&s.Joined, &s.Left} {
+		field, v := CSVColumns[3+i], rec[3+i]
+		if v == "" {
+			return s, csvError(line, field, "is required")
+		}
+		t, err := billing.ParseInstant(v)
+		if err != nil {
+			return s, csvError(line, field, "must be an RFC 3339 instant with an offset, not %q", v)
+		}
+		*dst = t
+	}
+	if err := checkSession(line, s, app, now); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return s, &CSVError{Line: line, Field: ve.Field, Message: ve.Message}
+		}
+		return s, err
+	}
+	return s, nil
+}
+
+// maxLineBytes bounds a line of an import file. A real line is well under
+// 2 KiB (three ids of at most 128 characters and two instants); the bound
+// keeps a file without line ends from being read into memory whole.
+const maxLineBytes = 64 << 10
+
+// countingReader counts the bytes read through it, for the progress bar,
+// and refuses a line longer than maxLineBytes.
+type countingReader struct {
+	r     io.Reader
+	n     int64
+	lines int // line ends read so far
+	run   int // bytes since the last line end
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	for b := p[:n]; len(b) > 0; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
+		}
+		if c.run += i; c.run > maxLineBytes {
+			return n, csvError(c.lines+1, "", "is longer than %d bytes: is this a CSV file of sessions?", maxLineBytes)
+		}
+		if i == len(b) {
+			break
+		}
+		c.run, c.lines, b = 0, c.lines+1, b[i+1:]
+	}
+	return n, err
+}

@@ -1,0 +1,338 @@
+package views_test
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
+
+	"rtcbill/billing"
+	"rtcbill/views"
+)
+
+var estimateLangs = []struct {
+	name string
+	tag  language.Tag
+}{{"zh-CN", language.MustParse("zh-CN")}, {"en", language.English}}
+
+// estimateDoc renders the estimator page in lang and parses it; a message
+// id the catalogue lacks would print as itself, so none may show.
+func estimateDoc(t *testing.T, lang language.Tag, p views.EstimatePage) (*goquery.Document, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := views.EstimatePageView(p).Render(views.WithLang(context.Background(), lang), &buf); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	html := buf.String()
+	if m := regexp.MustCompile(`\bestimate\.[a-z_]+\.?[a-z_.]*`).FindString(html); m != "" {
+		t.Errorf("the page shows the message id %q: the catalogue lacks it", m)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(html))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, html
+}
+
+func estimateByID(s interface {
+	Find(string) *goquery.Selection
+}, id string) *goquery.Selection {
+	return s.Find(`[data-testid="` + id + `"]`)
+}
+
+func estimateSquash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// estimatePage asks the estimator as the handler does and builds the page.
+func estimatePage(t *testing.T, lang language.Tag, form views.EstimateForm, in billing.EstimateInput) views.EstimatePage {
+	t.Helper()
+	est, alts, err := billing.Optimize(in)
+	if err != nil {
+		t.Fatalf("Optimize: %v", err)
+	}
+	r := views.NewEstimateResult(lang, form, in, est, alts)
+	return views.EstimatePage{Meta: views.Meta{Title: "estimate", Path: "/estimate"}, Form: form, Asked: true, Result: &r}
+}
+
+var estimateNov2026 = billing.Month{Year: 2026, Month: time.November}
+
+func TestEstimatePageShowsTheHundredThousandMinutesExample(t *testing.T) {
+	form := views.EstimateForm{Basis: views.EstimateByMinutes, MinutesPerMonth: "100000", Months: "12", Start: "2026-11"}
+	in := billing.EstimateInput{Start: estimateNov2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("100000")}
+	want := map[string]struct{ starter, rate string }{
+		"zh-CN": {"1 × 入门包", "0.025"},
+		"en":    {"1 × Starter", "0.025"},
+	}
+	for _, l := range estimateLangs {
+		t.Run(l.name, func(t *testing.T) {
+			doc, html := estimateDoc(t, l.tag, estimatePage(t, l.tag, form, in))
+
+			if got := doc.Find("#minutes_per_month").AttrOr("value", ""); got != "100000" {
+				t.Errorf("minutes per month kept: got %q, want 100000", got)
+			}
+			if got := doc.Find("#months").AttrOr("value", ""); got != "12" {
+				t.Errorf("months kept: got %q, want 12", got)
+			}
+			if _, checked := doc.Find("#basis-minutes").Attr("checked"); !checked {
+				t.Error("the minutes-per-month basis is not the chosen one")
+			}
+			if got := estimateSquash(estimateByID(doc, "estimate-total").Text()); !strings.Contains(got, "32,438.00") {
+				t.Errorf("total: got %q, want 32,438.00", got)
+			}
+			if got := estimateSquash(estimateByID(doc, "estimate-overage").Text()); !strings.Contains(got, "1,150,000") {
+				t.Errorf("overage: got %q, want 1,150,000 minutes", got)
+			}
+			if got := estimateSquash(estimateByID(doc, "estimate-price-per-minute").Text()); !strings.Contains(got, "0.0270") {
+				t.Errorf("price per minute: got %q, want 0.0270", got)
+			}
+			blocks := estimateByID(doc, "estimate-block")
+			if blocks.Length() != 1 {
+				t.Fatalf("got %d periods, want 1", blocks.Length())
+			}
+			if got := estimateSquash(estimateByID(blocks, "block-packages").Text()); !strings.HasPrefix(got, want[l.name].starter) {
+				t.Errorf("period 1 buys %q, want %s", got, want[l.name].starter)
+			}
+
+			// The alternatives, cheapest first, with what the optimum saves.
+			alts := estimateByID(doc, "alternative")
+			if alts.Length() != 7 {
+				t.Errorf("got %d alternatives, want 7 (one and cover of each plan; cover:premium is one:premium here)", alts.Length())
+			}
+			if got := alts.First().AttrOr("data-label", ""); got != "one:starter" {
+				t.Errorf("cheapest alternative: got %q, want one:starter", got)
+			}
+			standard := doc.Find(`[data-testid="alternative"][data-label="one:standard"]`)
+			if got := estimateSquash(estimateByID(standard, "alt-saving").Text()); got != "+1,000.00" {
+				t.Errorf("one standard costs more by %q, want +1,000.00", got)
+			}
+
+			// An honest explanation: the overage rate against the packages.
+			if got := estimateByID(doc, "estimate-explanation").Text(); !strings.Contains(got, want[l.name].rate) || !strings.Contains(got, "0.0246") {
+				t.Errorf("explanation lacks the overage rate and Premium's price per minute: %q", estimateSquash(got))
+			}
+
+			// The chart: one path per simple plan and one for the optimum.
+			chart := estimateByID(doc, "breakeven-chart")
+			if chart.Length() != 1 {
+				t.Fatalf("got %d break-even charts, want 1", chart.Length())
+			}
+			var labels []string
+			estimateByID(chart, "breakeven-line").Each(func(_ int, s *goquery.Selection) {
+				labels = append(labels, s.AttrOr("data-label", ""))
+				if d := s.AttrOr("d", ""); strings.Count(d, "L") < 40 {
+					t.Errorf("line %s has %d segments, want at least 40", s.AttrOr("data-label", ""), strings.Count(d, "L"))
+				}
+			})
+			if got, want := strings.Join(labels, " "), "optimum one:starter one:standard one:enterprise one:premium cover:premium"; got != want {
+				t.Errorf("chart lines: got %q, want %q", got, want)
+			}
+			if estimateByID(chart, "breakeven-marker").Length() != 1 {
+				t.Error("the chart has no marker at the prospect's usage")
+			}
+			if n := estimateByID(doc, "breakeven-legend").Find(".be-swatch").Length(); n != 7 {
+				t.Errorf("legend: got %d entries, want 7 (six lines and the marker)", n)
+			}
+			rows := estimateByID(doc, "breakeven-point-row")
+			if rows.Length() < 2 || !strings.Contains(rows.Eq(1).Text(), "238,167") {
+				t.Errorf("break-even points: want one Premium cheapest from 238,167 minutes a month, got %q", estimateSquash(rows.Text()))
+			}
+
+			// The CSP allows no inline style or script; htmx must not inject its style.
+			if doc.Find("[style]").Length() > 0 || doc.Find("style").Length() > 0 {
+				t.Error("the page carries inline style")
+			}
+			doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+				if s.AttrOr("src", "") == "" {
+					t.Errorf("inline script: %s", s.Text())
+				}
+			})
+			if doc.Find(`script[src="/static/vendor/htmx-2.0.11.min.js"][defer]`).Length() != 1 {
+				t.Error("the page does not load htmx")
+			}
+			if cfg := doc.Find(`meta[name="htmx-config"]`).AttrOr("content", ""); !strings.Contains(cfg, `"includeIndicatorStyles":false`) {
+				t.Errorf("htmx-config: got %q, want includeIndicatorStyles false", cfg)
+			}
+			form := estimateByID(doc, "estimate-form")
+			for attr, want := range map[string]string{"method": "get", "action": "/estimate", "hx-get": "/estimate",
+				"hx-target": "#estimate-result", "hx-select": "#estimate-result", "hx-swap": "outerHTML",
+				"hx-push-url": "true", "hx-trigger": "change, submit"} {
+				if got := form.AttrOr(attr, ""); got != want {
+					t.Errorf("form %s: got %q, want %q", attr, got, want)
+				}
+			}
+			if !strings.Contains(html, `id="estimate-result"`) {
+				t.Error("no #estimate-result for htmx to swap")
+			}
+		})
+	}
+}
+
+func TestEstimatePageUsersAndFeatures(t *testing.T) {
+	// 200 users × 30 minutes × 22 days = 132,000 minutes a month, with the
+	// whiteboard: Standard or up in each of the two periods (R12).
+	form := views.EstimateForm{Basis: views.EstimateByUsers, Users: "200", MinutesPerUserPerDay: "30", DaysPerMonth: "22",
+		Months: "18", Start: "2026-11", NewCustomer: true, Features: []string{"whiteboard_sdk"}}
+	in := billing.EstimateInput{Start: estimateNov2026, Months: 18, MonthlyMinutes: decimal.RequireFromString("132000"),
+		NewCustomer: true, Features: []billing.Feature{billing.FeatureWhiteboardSDK}}
+	for _, l := range estimateLangs {
+		t.Run(l.name, func(t *testing.T) {
+			doc, _ := estimateDoc(t, l.tag, estimatePage(t, l.tag, form, in))
+			if _, checked := doc.Find("#basis-users").Attr("checked"); !checked {
+				t.Error("the users basis is not the chosen one")
+			}
+			if _, checked := doc.Find("#feature-whiteboard_sdk").Attr("checked"); !checked {
+				t.Error("the whiteboard box is not ticked")
+			}
+			if _, checked := doc.Find("#new_customer").Attr("checked"); !checked {
+				t.Error("the new customer box is not ticked")
+			}
+			asked := estimateSquash(estimateByID(doc, "estimate-asked").Text())
+			if !strings.Contains(asked, "200") || !strings.Contains(asked, "132,000") {
+				t.Errorf("the usage sentence does not say users × minutes × days: %q", asked)
+			}
+			blocks := estimateByID(doc, "estimate-block")
+			if blocks.Length() != 2 {
+				t.Fatalf("got %d periods, want 2 (12 + 6 months)", blocks.Length())
+			}
+			standard := views.PlanNameByCode(l.tag, billing.Standard)
+			blocks.Each(func(i int, b *goquery.Selection) {
+				if got := estimateSquash(estimateByID(b, "block-packages").Text()); !strings.Contains(got, standard) {
+					t.Errorf("period %d buys %q, want a %s for the whiteboard", i+1, got, standard)
+				}
+			})
+			starter := doc.Find(`[data-testid="alternative"][data-label="one:starter"]`)
+			if estimateByID(starter, "alt-features").Find(".estimate-lacks").Length() != 1 {
+				t.Error("one Starter per period is not marked as lacking the whiteboard")
+			}
+			if n := estimateByID(doc, "breakeven-line").Length(); n != 6 {
+				t.Errorf("got %d chart lines, want 6", n)
+			}
+		})
+	}
+}
+
+func TestEstimatePageKeepsRejectedInputWithItsMessage(t *testing.T) {
+	form := views.EstimateForm{Basis: views.EstimateByMinutes, MinutesPerMonth: "lots", Months: "37", Start: "2026-11",
+		Errors: map[string]views.EstimateText{
+			"minutes_per_month": {ID: "estimate.error.number"},
+			"months":            {ID: "estimate.error.months"},
+		}}
+	for _, l := range estimateLangs {
+		t.Run(l.name, func(t *testing.T) {
+			doc, _ := estimateDoc(t, l.tag, views.EstimatePage{Meta: views.Meta{Title: "estimate"}, Form: form, Asked: true})
+			if got := doc.Find("#minutes_per_month").AttrOr("value", ""); got != "lots" {
+				t.Errorf("rejected input kept: got %q, want lots", got)
+			}
+			if got := doc.Find("#months").AttrOr("aria-describedby", ""); got != "err-months" {
+				t.Errorf("months aria-describedby: got %q, want err-months", got)
+			}
+			if got := estimateSquash(estimateByID(doc, "error-months").Text()); got == "" {
+				t.Error("no message next to months")
+			}
+			// app.css marks an input by its slot's :empty, so a fine field's
+			// slot must hold nothing, not even a space.
+			if slot := doc.Find("#err-start"); slot.Length() != 1 || slot.Nodes[0].FirstChild != nil {
+				t.Errorf("start was fine but its message slot holds %q", slot.Text())
+			}
+			if n := estimateByID(doc, "estimate-errors").Find("li").Length(); n != 2 {
+				t.Errorf("error summary: got %d items, want 2", n)
+			}
+			if estimateByID(doc, "estimate-total").Length() != 0 {
+				t.Error("a rejected input shows a result")
+			}
+		})
+	}
+}
+
+func TestEstimatePageFirstVisitShowsTheFormAlone(t *testing.T) {
+	doc, _ := estimateDoc(t, language.English, views.EstimatePage{Meta: views.Meta{Title: "estimate"},
+		Form: views.EstimateForm{Basis: views.EstimateByMinutes, Months: "12", Start: "2026-11"}})
+	if estimateByID(doc, "estimate-intro").Length() != 1 || estimateByID(doc, "estimate-errors").Length() != 0 {
+		t.Error("a first visit should show the introduction and no complaints")
+	}
+}
+
+// The break-even points are exact: one minute less and the cheapest plan
+// is still the one before.
+func TestBreakevenPointsAreExact(t *testing.T) {
+	in := billing.EstimateInput{Start: estimateNov2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("100000")}
+	est, _, err := billing.Optimize(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := views.NewBreakevenChart(language.English, in, est)
+	if !ok {
+		t.Fatal("no chart")
+	}
+	if got := c.XMax; got != "1,000,000" {
+		t.Errorf("x axis ends at %s, want 1,000,000 (twice the input is less)", got)
+	}
+	if len(c.Points) < 3 {
+		t.Fatalf("got %d break-even points, want at least 3", len(c.Points))
+	}
+	if c.Points[0].Minutes != "0" || c.Points[0].Packages != "1 × Starter" {
+		t.Errorf("from zero: got %+v, want 1 × Starter", c.Points[0])
+	}
+	for _, p := range c.Points[1:] {
+		n, _ := decimal.NewFromString(strings.ReplaceAll(p.Minutes, ",", ""))
+		at := in
+		at.MonthlyMinutes = n
+		here, _, _ := billing.Optimize(at)
+		at.MonthlyMinutes = n.Sub(decimal.NewFromInt(1))
+		before, _, _ := billing.Optimize(at)
+		if here.Blocks[0].Packages[0] == before.Blocks[0].Packages[0] {
+			t.Errorf("at %s minutes the cheapest plan %v is the same as one minute before", p.Minutes, here.Blocks[0].Packages)
+		}
+	}
+}
+
+// An honest explanation: a Premium held for 1V1 support (R12) is not said
+// to be cheaper than overage, and a period that buys nothing says why (R5).
+func TestEstimateExplanationSaysWhy(t *testing.T) {
+	cases := []struct {
+		name     string
+		in       billing.EstimateInput
+		has, not []string
+	}{
+		{"R12 a Premium for the 1V1 support, not for its minutes",
+			billing.EstimateInput{Start: estimateNov2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("10000"),
+				Features: []billing.Feature{billing.FeatureDedicatedSupport}},
+			[]string{"need Premium or a larger package in every period (R12)", "Period 1 needs a paid package"},
+			[]string{"costs less than the same minutes as overage"}},
+		{"R5 the second period buys nothing: the account stays active",
+			billing.EstimateInput{Start: estimateNov2026, Months: 24, MonthlyMinutes: decimal.RequireFromString("100000")},
+			[]string{"Period 2 buys nothing", "(R5)", "1 × Starter"},
+			nil},
+		{"a Premium that pays for itself",
+			billing.EstimateInput{Start: estimateNov2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("300000")},
+			[]string{"buying 1 × Premium costs less than the same minutes as overage"},
+			[]string{"Period 1 still needs a paid package"}},
+		{"R3 what a period leaves covers the next period's first month",
+			billing.EstimateInput{Start: estimateNov2026, Months: 13, MonthlyMinutes: decimal.RequireFromString("200000"),
+				Features: []billing.Feature{billing.FeatureDedicatedSupport}},
+			[]string{"covers 200,000 minutes of period 2's first month"},
+			nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			form := views.EstimateForm{Basis: views.EstimateByMinutes, MinutesPerMonth: c.in.MonthlyMinutes.String()}
+			doc, _ := estimateDoc(t, language.English, estimatePage(t, language.English, form, c.in))
+			got := estimateSquash(estimateByID(doc, "estimate-explanation").Text())
+			for _, want := range c.has {
+				if !strings.Contains(got, want) {
+					t.Errorf("explanation lacks %q: %s", want, got)
+				}
+			}
+			for _, bad := range c.not {
+				if strings.Contains(got, bad) {
+					t.Errorf("explanation says %q: %s", bad, got)
+				}
+			}
+		})
+	}
+}
