@@ -56,7 +56,34 @@ type Bill struct {
 	Apps         []AppUsage
 	Rooms        []RoomUsage
 	Days         []DayRating // the month's usage by CST day, for the chart
-	AmountDue    decimal.Decimal
+	// Late lists overage that earlier, already issued months gained from
+	// sessions recorded after their bills were issued: an issued bill never
+	// changes, so the difference is billed here.
+	Late      []LateUsage
+	AmountDue decimal.Decimal
+}
+
+// LateUsage is one late-usage adjustment line of a bill.
+type LateUsage struct {
+	Month   Month // the issued month the sessions belong to
+	Minutes int64 // overage minutes that month gained since its bill
+	Fee     decimal.Decimal
+}
+
+// NewLateUsage prices late overage minutes of month as R10 prices overage.
+func NewLateUsage(month Month, minutes int64) LateUsage {
+	return LateUsage{Month: month, Minutes: minutes, Fee: OverageFee(minutes)}
+}
+
+// AddLateUsage puts late-usage lines on the bill; the amount due is the sum
+// of every fee line, rounded once (R10).
+func (b *Bill) AddLateUsage(late ...LateUsage) {
+	b.Late = append(b.Late, late...)
+	fees := []decimal.Decimal{b.OverageFee}
+	for _, l := range b.Late {
+		fees = append(fees, l.Fee)
+	}
+	b.AmountDue = AmountDue(fees...)
 }
 
 // MakeBill implements R11 from a month's rating (R7–R9) and the account's

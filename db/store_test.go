@@ -730,3 +730,40 @@ func TestOpenPathsWithURIMetacharacters(t *testing.T) {
 		})
 	}
 }
+
+func TestIssuedBillsNeverChange(t *testing.T) {
+	s, _ := openTestStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, billing.CST)
+	a, err := s.CreateAccount(ctx, "Snap", "snap@example.com", now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateApp(ctx, a.ID, "app", time.Date(2026, 7, 1, 9, 0, 0, 0, billing.CST), now); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the monthly close issues every ended month once", func(t *testing.T) {
+		n, err := s.CloseMonth(ctx, billing.Month{Year: 2026, Month: time.October}, now)
+		if err != nil || n != 4 {
+			t.Fatalf("got %d bills issued (%v), want 4: July to October", n, err)
+		}
+		if n, err := s.CloseMonth(ctx, billing.Month{Year: 2026, Month: time.October}, now); err != nil || n != 0 {
+			t.Errorf("closing again: got %d (%v), want 0", n, err)
+		}
+	})
+	t.Run("a month not over cannot be closed", func(t *testing.T) {
+		if _, err := s.CloseMonth(ctx, billing.Month{Year: 2026, Month: time.November}, now); err == nil {
+			t.Error("got no error")
+		}
+	})
+	t.Run("the database refuses to change or delete an issued bill", func(t *testing.T) {
+		for _, q := range []string{
+			`UPDATE issued_bills SET overage_minutes = 1`,
+			`DELETE FROM issued_bills`,
+		} {
+			if _, err := s.w.Exec(q); err == nil || !strings.Contains(err.Error(), "never changes") {
+				t.Errorf("%s: got %v, want the trigger's refusal", q, err)
+			}
+		}
+	})
+}

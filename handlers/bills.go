@@ -66,7 +66,16 @@ type BillJSON struct {
 	Purchases      []purchaseJSON  `json:"purchases"`
 	Apps           []appUsageJSON  `json:"apps"`
 	Rooms          []roomUsageJSON `json:"rooms"`
+	LateUsage      []lateUsageJSON `json:"late_usage"`
 	AmountDue      string          `json:"amount_due"`
+}
+
+// lateUsageJSON is overage an issued month gained after its bill was
+// issued, billed on this bill.
+type lateUsageJSON struct {
+	Month   string `json:"month"`
+	Minutes int64  `json:"minutes"`
+	Fee     string `json:"fee"`
 }
 
 func minutes(seconds int64) int64 { return (seconds + 59) / 60 }
@@ -79,7 +88,10 @@ func ToBillJSON(accountID int64, b billing.Bill) BillJSON {
 		UsageSeconds: b.UsageSeconds, UsageMinutes: b.UsageMinutes,
 		Deductions: []deductionJSON{}, OverageMinutes: b.Overage, OverageFee: billing.FormatMoney(b.OverageFee),
 		RefusedMinutes: b.Refused, Expired: []expiredJSON{}, Purchases: []purchaseJSON{},
-		Apps: []appUsageJSON{}, Rooms: []roomUsageJSON{}, AmountDue: billing.FormatMoney(b.AmountDue),
+		Apps: []appUsageJSON{}, Rooms: []roomUsageJSON{}, LateUsage: []lateUsageJSON{}, AmountDue: billing.FormatMoney(b.AmountDue),
+	}
+	for _, l := range b.Late {
+		j.LateUsage = append(j.LateUsage, lateUsageJSON{l.Month.String(), l.Minutes, billing.FormatMoney(l.Fee)})
 	}
 	for _, d := range b.Deductions {
 		j.Deductions = append(j.Deductions, deductionJSON{d.PackageID, string(d.Plan), d.Seconds, d.Minutes})
@@ -118,6 +130,9 @@ func BillCSV(j BillJSON) []byte {
 	}
 	row("overage", "", "", "", "", "", i64(j.OverageMinutes), j.OverageFee)
 	row("refused", "", "", "", "", "", i64(j.RefusedMinutes), "")
+	for _, l := range j.LateUsage {
+		row("late_usage:"+l.Month, "", "", "", "", "", i64(l.Minutes), l.Fee)
+	}
 	for _, x := range j.Expired {
 		row("expired", i64(x.PackageID), x.Plan, "", "", "", i64(x.Minutes), "")
 	}

@@ -58,6 +58,8 @@ func billStatusID(s billing.BillStatus) string {
 
 // BillPage is one monthly bill with every figure of R11.
 type BillPage struct {
+	// Late holds the late-usage lines this bill carries.
+	Late []BillLateRow
 	Meta        Meta
 	AccountID   int64
 	AccountName string
@@ -122,6 +124,15 @@ type BillPurchaseRow struct {
 	Price       string
 }
 
+// BillLateRow is a late-usage line: overage an issued month gained after
+// its bill was issued, billed on this bill.
+type BillLateRow struct {
+	Month   string
+	URL     string
+	Minutes string
+	Fee     string
+}
+
 // BillAppRow is one application's usage in the month.
 type BillAppRow struct {
 	SDKAppID string
@@ -152,6 +163,9 @@ func NewBillPage(meta Meta, lang language.Tag, accountID int64, accountName stri
 		AmountDue: Money(b.AmountDue),
 		Chart:     NewBillChart(b.Month, b.Days), HasUsage: b.UsageSeconds > 0,
 		CSVURL: BillURL(accountID, b.Month, ".csv"), BillsURL: AccountURL(accountID, "/bills"),
+	}
+	for _, l := range b.Late {
+		p.Late = append(p.Late, BillLateRow{Month: l.Month.String(), URL: BillURL(accountID, l.Month, ""), Minutes: Int(l.Minutes), Fee: Money(l.Fee)})
 	}
 	orderURL := func(pkg int64) string { return AccountURL(accountID, "/orders/"+strconv.FormatInt(pkg, 10)) }
 	var deducted int64
