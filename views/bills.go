@@ -59,7 +59,7 @@ func billStatusID(s billing.BillStatus) string {
 // BillPage is one monthly bill with every figure of R11.
 type BillPage struct {
 	// Late holds the late-usage lines this bill carries.
-	Late []BillLateRow
+	Late        []BillLateRow
 	Meta        Meta
 	AccountID   int64
 	AccountName string
