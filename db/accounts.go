@@ -120,7 +120,7 @@ const SearchLimit = 500
 // q; an empty q lists accounts. Oldest first, at most SearchLimit.
 func (s *Store) SearchAccounts(ctx context.Context, q string) ([]Account, error) {
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
-	rows, err := s.r.QueryContext(ctx, `
+	rows, err := s.rq.QueryContext(ctx, `
 		SELECT id, name, email, created_at, demo FROM accounts a
 		WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\'
 		   OR EXISTS (SELECT 1 FROM apps p WHERE p.account_id = a.id AND CAST(p.sdk_app_id AS TEXT) LIKE ?1 ESCAPE '\')

@@ -87,7 +87,7 @@ func appByID(ctx context.Context, q querier, sdkAppID int64) (App, error) {
 
 // Apps lists an account's applications, oldest first.
 func (s *Store) Apps(ctx context.Context, accountID int64) ([]App, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID)
+	rows, err := s.rq.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list apps: %w", err)
 	}

@@ -85,7 +85,7 @@ const AuditPageSize = 50
 // whether an older page exists.
 func (s *Store) AuditLog(ctx context.Context, accountID int64, page int) ([]AuditEntry, bool, error) {
 	page = max(page, 1)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, COALESCE(actor_user_id, 0), actor, action, COALESCE(account_id, 0), detail
+	rows, err := s.rq.QueryContext(ctx, `SELECT id, at, COALESCE(actor_user_id, 0), actor, action, COALESCE(account_id, 0), detail
 		FROM audit_log WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
 		accountID, AuditPageSize+1, (page-1)*AuditPageSize)
 	if err != nil {

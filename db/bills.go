@@ -28,10 +28,18 @@ func (s *Store) Bill(ctx context.Context, accountID int64, month billing.Month, 
 		return billing.Bill{}, err
 	}
 	var bill billing.Bill
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	err := s.readTx(ctx, func(tx querier) error {
 		if ended {
+			key := issuedKey{accountID, month}
+			if b, ok := s.issued.get(key); ok {
+				bill = b
+				return nil
+			}
 			b, ok, err := issuedBill(ctx, tx, accountID, month)
 			if err != nil || ok {
+				if ok {
+					s.issued.put(key, b)
+				}
 				bill = b
 				return err
 			}
@@ -188,7 +196,7 @@ func issuedBill(ctx context.Context, q querier, accountID int64, month billing.M
 func (s *Store) closeAccount(ctx context.Context, accountID int64, through billing.Month, now time.Time) (int, error) {
 	// Most reads find everything issued already: check without the writer.
 	var missing bool
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	err := s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -279,7 +287,7 @@ func (s *Store) CloseMonth(ctx context.Context, month billing.Month, now time.Ti
 	if now.Before(month.End()) {
 		return 0, invalid("month", "%s is not over yet", month)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM accounts ORDER BY id`)
+	rows, err := s.rq.QueryContext(ctx, `SELECT id FROM accounts ORDER BY id`)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to list accounts: %w", err)
 	}
@@ -350,7 +358,7 @@ func (s *Store) Bills(ctx context.Context, accountID int64, now time.Time) ([]bi
 		return nil, err
 	}
 	var bills []billing.Bill
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	err := s.readTx(ctx, func(tx querier) error {
 		pkgs, err := packagesOf(ctx, tx, accountID)
 		if err != nil {
 			return err

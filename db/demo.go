@@ -108,7 +108,7 @@ func (s *Store) loadDemo(ctx context.Context, now time.Time, after func(step str
 // and e-mail.
 func (s *Store) findDemoAccount(ctx context.Context, name, email string) (Account, bool, error) {
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT id FROM accounts WHERE demo = 1 AND email = ? AND name = ? ORDER BY id LIMIT 1`,
+	err := s.rq.QueryRowContext(ctx, `SELECT id FROM accounts WHERE demo = 1 AND email = ? AND name = ? ORDER BY id LIMIT 1`,
 		email, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, false, nil
@@ -139,7 +139,7 @@ func (s *Store) demoStoryDone(ctx context.Context, st *demoStory, sessions [][]b
 		return false, err
 	}
 	var done bool
-	err = s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions s JOIN apps a ON a.sdk_app_id = s.sdk_app_id
+	err = s.rq.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions s JOIN apps a ON a.sdk_app_id = s.sdk_app_id
 		WHERE a.account_id = ? AND s.session_id = ?)`, a.ID, lastSession(sessions)).Scan(&done)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to check demo story %d: %w", st.n, err)
@@ -165,7 +165,7 @@ func (s *Store) loadStory(ctx context.Context, st *demoStory, sessions [][]billi
 	}
 	ids := make([]int64, len(st.apps))
 	for i, app := range st.apps {
-		err := s.r.QueryRowContext(ctx, `SELECT sdk_app_id FROM apps WHERE account_id = ? AND name = ? ORDER BY sdk_app_id LIMIT 1`,
+		err := s.rq.QueryRowContext(ctx, `SELECT sdk_app_id FROM apps WHERE account_id = ? AND name = ? ORDER BY sdk_app_id LIMIT 1`,
 			a.ID, app.name).Scan(&ids[i])
 		switch {
 		case err == nil:

@@ -11,7 +11,7 @@ import (
 // RoomSessions lists a room's finished sessions that overlap [from, until),
 // in the order users joined.
 func (s *Store) RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error) {
-	rows, err := s.r.QueryContext(ctx, `
+	rows, err := s.rq.QueryContext(ctx, `
 		SELECT COALESCE(session_id, ''), user_id, joined_at, left_at FROM sessions
 		WHERE sdk_app_id = ? AND room_id = ? AND joined_at >= ? AND joined_at < ? AND left_at > ?
 		ORDER BY joined_at, session_id`,
@@ -37,7 +37,7 @@ func (s *Store) RoomSessions(ctx context.Context, sdkAppID int64, room string, f
 // the room has none.
 func (s *Store) LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error) {
 	var last *int64
-	if err := s.r.QueryRowContext(ctx, `SELECT MAX(joined_at) FROM sessions WHERE sdk_app_id = ? AND room_id = ?`,
+	if err := s.rq.QueryRowContext(ctx, `SELECT MAX(joined_at) FROM sessions WHERE sdk_app_id = ? AND room_id = ?`,
 		sdkAppID, room).Scan(&last); err != nil {
 		return time.Time{}, fmt.Errorf("store: unable to read the room's last day: %w", err)
 	}
@@ -56,7 +56,7 @@ type LiveSession struct {
 
 // LiveSessions lists who is in a room now, in the order they joined.
 func (s *Store) LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]LiveSession, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT session_id, user_id, joined_at FROM live_sessions
+	rows, err := s.rq.QueryContext(ctx, `SELECT session_id, user_id, joined_at FROM live_sessions
 		WHERE sdk_app_id = ? AND room_id = ? ORDER BY joined_at, user_id`, sdkAppID, room)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read who is in the room: %w", err)

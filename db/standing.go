@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"rtcbill/billing"
@@ -29,7 +28,7 @@ type Standing struct {
 // if they ended at at. ErrNotFound when there is no such account.
 func (s *Store) Standing(ctx context.Context, accountID int64, at time.Time) (Standing, error) {
 	var st Standing
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	err := s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -43,7 +42,7 @@ func (s *Store) Standing(ctx context.Context, accountID int64, at time.Time) (St
 // Status is the account's service status at at (R5).
 func (s *Store) Status(ctx context.Context, accountID int64, at time.Time) (billing.Status, error) {
 	var status billing.Status
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
+	err := s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}

@@ -11,9 +11,12 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // pure Go SQLite: no cgo
+
+	"rtcbill/billing"
 )
 
 // Errors the service layer returns; compare with errors.Is.
@@ -50,6 +53,43 @@ func invalid(field, format string, args ...any) *ValidationError {
 type Store struct {
 	w *sql.DB
 	r *sql.DB
+	// rq reads through the read pool with prepared statements: a page
+	// asks the same few queries many times, and parsing SQL each time
+	// would cost more than running it.
+	rq stmtQuerier
+	// issued caches decoded issued bills: they never change (R11, the
+	// snapshots), so a copy in memory is always right.
+	issued issuedCache
+}
+
+// issuedCache holds decoded issued bills, at most issuedCacheSize; when full
+// it starts afresh, which is enough for bills read in bursts.
+type issuedCache struct {
+	mu sync.Mutex
+	m  map[issuedKey]billing.Bill
+}
+
+type issuedKey struct {
+	account int64
+	month   billing.Month
+}
+
+const issuedCacheSize = 4096
+
+func (c *issuedCache) get(k issuedKey) (billing.Bill, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[k]
+	return b, ok
+}
+
+func (c *issuedCache) put(k issuedKey, b billing.Bill) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= issuedCacheSize {
+		c.m = make(map[issuedKey]billing.Bill)
+	}
+	c.m[k] = b
 }
 
 // dsn sets the pragmas on every pooled connection: WAL so readers and the
@@ -90,12 +130,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &Store{w: w, r: r}, nil
+	return &Store{w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}}, nil
 }
 
 // Close closes both pools; the last connection to close checkpoints the WAL.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.rq.cache.close(), s.r.Close(), s.w.Close())
 }
 
 // Ping checks that the database answers.
@@ -130,14 +170,90 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// readTx runs fn in a read transaction: one consistent snapshot.
-func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// readTx runs fn in a read transaction: one consistent snapshot, read
+// with the read pool's prepared statements.
+func (s *Store) readTx(ctx context.Context, fn func(q querier) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("store: unable to begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(stmtQuerier{tx: tx, cache: s.rq.cache})
+}
+
+// stmtCache holds one prepared statement per query text on a pool;
+// database/sql prepares it again on each connection that needs it.
+type stmtCache struct {
+	db *sql.DB
+	m  sync.Map // query → *sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.m.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (c *stmtCache) close() error {
+	var errs []error
+	c.m.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
+	return errors.Join(errs...)
+}
+
+// stmtQuerier is a querier over the pool (tx nil) or a transaction that
+// runs every query as a cached prepared statement.
+type stmtQuerier struct {
+	db    *sql.DB
+	tx    *sql.Tx
+	cache *stmtCache
+}
+
+func (q stmtQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := q.cache.get(ctx, query)
+	if err != nil || q.tx == nil {
+		return st, err
+	}
+	return q.tx.StmtContext(ctx, st), nil
+}
+
+func (q stmtQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (q stmtQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		// Let the error surface at Scan, as database/sql does.
+		if q.tx != nil {
+			return q.tx.QueryRowContext(ctx, query, args...)
+		}
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (q stmtQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 func unix(t time.Time) int64     { return t.Unix() }

@@ -85,7 +85,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, no
 
 // APITokens lists an account's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, accountID int64) ([]APIToken, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
+	rows, err := s.rq.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
 		FROM api_tokens WHERE account_id = ? ORDER BY id DESC`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list tokens: %w", err)
@@ -118,7 +118,7 @@ func (s *Store) AccountForToken(ctx context.Context, token string) (int64, int64
 		return 0, 0, fmt.Errorf("store: token: %w", ErrNotFound)
 	}
 	var tokenID, accountID int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, account_id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`, hashToken(token)).
+	err := s.rq.QueryRowContext(ctx, `SELECT id, account_id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`, hashToken(token)).
 		Scan(&tokenID, &accountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, fmt.Errorf("store: token: %w", ErrNotFound)

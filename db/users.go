@@ -175,7 +175,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 	var hash string
 	var account sql.NullInt64
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at FROM users WHERE email = ?`,
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at FROM users WHERE email = ?`,
 		strings.TrimSpace(email)).Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
@@ -196,7 +196,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	var u User
 	var account sql.NullInt64
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at FROM users WHERE id = ?`, id).
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at FROM users WHERE id = ?`, id).
 		Scan(&u.ID, &u.Email, &u.Role, &account, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
@@ -210,7 +210,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 
 // Users lists every user, staff first, then by e-mail.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at FROM users
+	rows, err := s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at FROM users
 		ORDER BY role = 'customer', email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list users: %w", err)
@@ -232,7 +232,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // IsDemo reports whether an account is a demo account (sales may work on it).
 func (s *Store) IsDemo(ctx context.Context, accountID int64) (bool, error) {
 	var demo bool
-	err := s.r.QueryRowContext(ctx, `SELECT demo FROM accounts WHERE id = ?`, accountID).Scan(&demo)
+	err := s.rq.QueryRowContext(ctx, `SELECT demo FROM accounts WHERE id = ?`, accountID).Scan(&demo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("store: account %d: %w", accountID, ErrNotFound)
 	}

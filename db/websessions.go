@@ -19,7 +19,7 @@ func (s *Store) WebSessions() WebSessions { return WebSessions{s} }
 // Find returns the data of a live session.
 func (w WebSessions) Find(token string) ([]byte, bool, error) {
 	var data []byte
-	err := w.s.r.QueryRow(`SELECT data FROM web_sessions WHERE token = ? AND expiry > ?`, token, time.Now().Unix()).Scan(&data)
+	err := w.s.rq.QueryRowContext(context.Background(), `SELECT data FROM web_sessions WHERE token = ? AND expiry > ?`, token, time.Now().Unix()).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -27,12 +28,21 @@ func withLang(next echo.HandlerFunc) echo.HandlerFunc {
 // render writes a page: into a buffer first, so that a rendering error
 // still reaches echo's error handler rather than half a page.
 func render(c echo.Context, status int, page templ.Component) error {
-	var buf bytes.Buffer
-	if err := page.Render(c.Request().Context(), &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // keep ordinary pages' buffers, not a huge one's
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := page.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// renderBuffers recycles page buffers, which grow to a page's size once.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // meta is the layout's data for the current request.
 func meta(c echo.Context, title string) views.Meta {

@@ -63,8 +63,9 @@ func New(cfg Config) *echo.Echo {
 	}
 	h.sessions = scs.New()
 	h.sessions.Store = cfg.Store.WebSessions()
-	h.sessions.Lifetime = 24 * time.Hour
-	h.sessions.IdleTimeout = 2 * time.Hour
+	// A sign-in lasts 12 hours. No idle timeout: with one, every page view
+	// would rewrite the session row to push its expiry.
+	h.sessions.Lifetime = 12 * time.Hour
 	h.sessions.Cookie.Name = "rtcbill_session"
 	h.sessions.Cookie.HttpOnly = true
 	h.sessions.Cookie.SameSite = http.SameSiteLaxMode

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -95,6 +96,11 @@ type locale struct {
 	loc *i18n.Localizer
 }
 
+// plainMessages caches messages without template data, per language: a
+// page asks for the same few hundred strings on every render, and the
+// catalogue never changes while the process runs.
+var plainMessages sync.Map // [2]string{lang, id} → string
+
 // WithLang puts the page language into ctx for the templates.
 func WithLang(ctx context.Context, tag language.Tag) context.Context {
 	return context.WithValue(ctx, ctxKey{}, locale{tag, i18n.NewLocalizer(bundle, LangCode(tag))})
@@ -114,6 +120,19 @@ func Lang(ctx context.Context) language.Tag { return localeOf(ctx).tag }
 // data given as name, value pairs: T(ctx, "bill.title", "Month", "2019-08").
 // A missing message shows its id, so a gap is visible rather than blank.
 func T(ctx context.Context, id string, pairs ...any) string {
+	if len(pairs) == 0 {
+		l := localeOf(ctx)
+		key := [2]string{LangCode(l.tag), id}
+		if s, ok := plainMessages.Load(key); ok {
+			return s.(string)
+		}
+		s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+		if err != nil {
+			return id
+		}
+		plainMessages.Store(key, s)
+		return s
+	}
 	var data map[string]any
 	if len(pairs) > 0 {
 		data = make(map[string]any, len(pairs)/2)
