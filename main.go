@@ -43,6 +43,7 @@ Usage:
   rtcbill demo [--db FILE]                      load the demo accounts (running it again changes nothing)
   rtcbill import --app SDKAPPID [--db FILE] sessions.csv
                                                 import finished sessions from a CSV file, all or nothing
+  rtcbill backup --to FILE [--db FILE]          write a consistent copy of the database, also while serving
   rtcbill COMMAND --help                        help on a command
 
 Environment:
@@ -83,6 +84,8 @@ func run(args []string, stdout io.Writer, logger *slog.Logger) error {
 		return demoCommand(args, stdout)
 	case "import":
 		return importCommand(args, stdout, os.Stderr)
+	case "backup":
+		return backupCommand(args, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -441,5 +444,52 @@ func importCommand(args []string, stdout, progressOut io.Writer) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	fmt.Fprintf(stdout, "imported %d sessions, %d duplicates skipped\n", res.Inserted, res.Duplicates)
+	return nil
+}
+
+// backupCommand runs "rtcbill backup": an online copy of the database made
+// with VACUUM INTO, safe while the server runs. Ctrl-C stops it and leaves
+// no partial file.
+func backupCommand(args []string, stdout io.Writer) error {
+	fs := newFlags("backup", "rtcbill backup: write a consistent copy of the database to a new file (SQLite's VACUUM INTO).\n"+
+		"It is safe while the server runs: the copy is one snapshot, and writes go on meanwhile.\n"+
+		"The target must not exist. To restore, stop the server and put the copy in place of the\n"+
+		"database file, removing the old file's -wal and -shm files (the README says how).\n\n"+
+		"Usage: rtcbill backup --to FILE [--db FILE]")
+	fs.SetOutput(stdout)
+	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file to copy (env RTCBILL_DB)")
+	to := fs.String("to", "", "the backup file to write; it must not exist (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("backup: unexpected argument %q: give the target with --to FILE", fs.Arg(0))
+	}
+	if *to == "" {
+		return errors.New("backup: --to FILE is required")
+	}
+	if _, err := os.Stat(*path); err != nil {
+		return fmt.Errorf("backup: database %s: %w", *path, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, err := db.Open(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	start := time.Now()
+	if err := store.Backup(ctx, *to); err != nil {
+		if errors.Is(err, db.ErrBackupExists) {
+			return fmt.Errorf("backup: %s already exists: a backup never overwrites a file, choose a new name", *to)
+		}
+		return fmt.Errorf("backup: %w", err)
+	}
+	info, err := os.Stat(*to)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: a copy of %s, %s bytes (%.1f MiB), in %s\n",
+		*to, *path, views.Int(info.Size()), float64(info.Size())/(1<<20), time.Since(start).Round(time.Millisecond))
 	return nil
 }
