@@ -40,6 +40,7 @@ Usage:
   rtcbill user add --email E --role ROLE [--account ID] [--db FILE]
                                                 add a console user; the password is read
                                                 from the terminal or the first line of stdin
+  rtcbill close --month YYYY-MM [--db FILE]     issue every account's bills up to that month (the monthly close)
   rtcbill demo [--db FILE]                      load the demo accounts (running it again changes nothing)
   rtcbill import --app SDKAPPID [--db FILE] sessions.csv
                                                 import finished sessions from a CSV file, all or nothing
@@ -80,6 +81,8 @@ func run(args []string, stdout io.Writer, logger *slog.Logger) error {
 		return printBill(args, stdout)
 	case "user":
 		return userCommand(args, os.Stdin, stdout)
+	case "close":
+		return closeCommand(args, stdout)
 	case "demo":
 		return demoCommand(args, stdout)
 	case "import":
@@ -122,6 +125,14 @@ func serve(args []string, logger *slog.Logger) error {
 	store, err := db.Open(ctx, *path)
 	if err != nil {
 		return err
+	}
+	// The monthly close: every month that has ended gets its bills issued
+	// before the first request, so that no issued bill waits for a read.
+	if n, err := store.CloseMonth(ctx, billing.MonthOf(time.Now()).Prev(), time.Now()); err != nil {
+		store.Close()
+		return fmt.Errorf("closing ended months: %w", err)
+	} else if n > 0 {
+		logger.Info("issued the bills of ended months", "bills", n)
 	}
 	token := os.Getenv("RTCBILL_ADMIN_TOKEN")
 	if token == "" {
@@ -491,5 +502,34 @@ func backupCommand(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: a copy of %s, %s bytes (%.1f MiB), in %s\n",
 		*to, *path, views.Int(info.Size()), float64(info.Size())/(1<<20), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func closeCommand(args []string, stdout io.Writer) error {
+	fs := newFlags("close", "rtcbill close: issue every account's bills up to a month that has ended (the monthly close).\n"+
+		"Issued bills never change; the server also closes every ended month when it starts.")
+	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file (env RTCBILL_DB)")
+	monthArg := fs.String("month", "", "the last month to close, YYYY-MM (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	month, err := billing.ParseMonth(*monthArg)
+	if err != nil {
+		return fmt.Errorf("close: --month must be YYYY-MM, not %q", *monthArg)
+	}
+	if _, err := os.Stat(*path); err != nil {
+		return fmt.Errorf("close: database %s: %w", *path, err)
+	}
+	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	store, err := db.Open(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.CloseMonth(ctx, month, time.Now())
+	if err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	fmt.Fprintf(stdout, "issued %d bills up to %s\n", n, month)
 	return nil
 }
