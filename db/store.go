@@ -177,8 +177,15 @@ func (s *Store) readTx(ctx context.Context, fn func(q querier) error) error {
 	if err != nil {
 		return fmt.Errorf("store: unable to begin read: %w", err)
 	}
-	defer tx.Rollback()
-	return fn(stmtQuerier{tx: tx, cache: s.rq.cache})
+	var misses []string
+	err = fn(stmtQuerier{tx: tx, cache: s.rq.cache, misses: &misses})
+	tx.Rollback()
+	// Queries the cache lacked were prepared on the transaction's
+	// connection; now that it is back in the pool, prepare them for good.
+	for _, q := range misses {
+		s.rq.cache.get(ctx, q)
+	}
+	return err
 }
 
 // stmtCache holds one prepared statement per query text on a pool;
@@ -215,17 +222,27 @@ func (c *stmtCache) close() error {
 // stmtQuerier is a querier over the pool (tx nil) or a transaction that
 // runs every query as a cached prepared statement.
 type stmtQuerier struct {
-	db    *sql.DB
-	tx    *sql.Tx
-	cache *stmtCache
+	db     *sql.DB
+	tx     *sql.Tx
+	cache  *stmtCache
+	misses *[]string // queries a transaction prepared on its own
 }
 
 func (q stmtQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := q.cache.get(ctx, query)
-	if err != nil || q.tx == nil {
-		return st, err
+	if q.tx == nil {
+		return q.cache.get(ctx, query)
 	}
-	return q.tx.StmtContext(ctx, st), nil
+	// Inside a transaction never ask the pool for a second connection to
+	// prepare on: transactions holding every connection would each wait
+	// for another. Use the cached statement if the pool has prepared it,
+	// else prepare on the transaction's own connection.
+	if st, ok := q.cache.m.Load(query); ok {
+		return q.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	if q.misses != nil {
+		*q.misses = append(*q.misses, query)
+	}
+	return q.tx.PrepareContext(ctx, query)
 }
 
 func (q stmtQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {

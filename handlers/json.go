@@ -27,10 +27,22 @@ func decodeJSON(c echo.Context, v any) error {
 		}
 		return err
 	}
-	if dec.More() {
-		return newError(http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
+	return expectEnd(dec)
+}
+
+// expectEnd reads on to the end of the body after its one JSON value: a
+// body cut by the size limit answers 413 even when the value ended inside
+// the last read (json.Decoder would otherwise keep those bytes and never
+// see the limit's error), and anything after the value is refused.
+func expectEnd(dec *json.Decoder) error {
+	_, err := dec.Token()
+	if errors.Is(err, io.EOF) {
+		return nil
 	}
-	return nil
+	if err != nil {
+		return jsonErr(err)
+	}
+	return newError(http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
 }
 
 // parseInstant reads an optional RFC 3339 instant from field; empty gives def.
@@ -67,7 +79,12 @@ func (h *Handler) accountParamW(c echo.Context) (int64, error) {
 	return a.ID, err
 }
 
-// atParam reads ?at=, defaulting to now.
+// atParam reads ?at=, defaulting to now; instants before 2015 or past year
+// 9999 have no meaning here.
 func (h *Handler) atParam(c echo.Context) (time.Time, error) {
-	return parseInstant("at", strings.TrimSpace(c.QueryParam("at")), h.now())
+	at, err := parseInstant("at", strings.TrimSpace(c.QueryParam("at")), h.now())
+	if err == nil && (at.Before(billing.MinInstant) || at.In(billing.CST).Year() > 9999) {
+		return at, fieldError("at", "at must be between 2015-01-01 and the year 9999, not %s", c.QueryParam("at"))
+	}
+	return at, err
 }

@@ -52,7 +52,7 @@ func decodeSessions(r io.Reader) ([]billing.Session, error) {
 			return nil, err
 		}
 		for i := 0; dec.More(); i++ {
-			if i == db.MaxBatch {
+			if len(out) == db.MaxBatch {
 				return nil, fieldError("sessions", "a batch holds at most %d sessions", db.MaxBatch)
 			}
 			var row sessionIn
@@ -77,6 +77,9 @@ func decodeSessions(r io.Reader) ([]billing.Session, error) {
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
+		return nil, err
+	}
+	if err := expectEnd(dec); err != nil {
 		return nil, err
 	}
 	if !seen || len(out) == 0 {
