@@ -194,7 +194,7 @@ func sessionAt(month billing.Month, i int) billing.Session {
 	days := benchDays
 	start := month.Start().Add(time.Duration(i%days)*24*time.Hour + 8*time.Hour + time.Duration((i*7919)%36000)*time.Second)
 	length := time.Duration(120+(i*104729)%3480) * time.Second
-	return billing.Session{ID: "s" + strconv.Itoa(i), Room: "room-" + strconv.Itoa(i%200), User: "u" + strconv.Itoa(i%5000),
+	return billing.Session{ID: "s" + strconv.Itoa(i), Room: "room-" + strconv.Itoa(i%200), User: "u" + strconv.Itoa(i),
 		Joined: start, Left: start.Add(length)}
 }
 
