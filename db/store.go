@@ -60,6 +60,10 @@ type Store struct {
 	// issued caches decoded issued bills: they never change (R11, the
 	// snapshots), so a copy in memory is always right.
 	issued issuedCache
+	// sessions is the memory copy of the console's web sessions.
+	sessions webSessionCache
+	// users caches UserByID for a second (see userTTL).
+	users sync.Map // int64 → cachedUser
 }
 
 // issuedCache holds decoded issued bills, at most issuedCacheSize; when full

@@ -191,8 +191,32 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 	return u, nil
 }
 
+// userTTL is how long UserByID trusts a user it read: every signed-in
+// request asks for its user, and a second is soon enough for a change of
+// role made from another process to take effect.
+const userTTL = time.Second
+
+type cachedUser struct {
+	u    User
+	read time.Time
+}
+
 // UserByID fetches a user; ErrNotFound when there is none.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	now := time.Now()
+	if v, ok := s.users.Load(id); ok && now.Sub(v.(cachedUser).read) < userTTL {
+		return v.(cachedUser).u, nil
+	}
+	u, err := s.userByID(ctx, id)
+	if err == nil {
+		s.users.Store(id, cachedUser{u, now})
+	} else {
+		s.users.Delete(id)
+	}
+	return u, err
+}
+
+func (s *Store) userByID(ctx context.Context, id int64) (User, error) {
 	var u User
 	var account sql.NullInt64
 	var created int64

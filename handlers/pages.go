@@ -41,6 +41,15 @@ func render(c echo.Context, status int, page templ.Component) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// renderBytes renders a page into a fresh slice, for pages kept in a cache.
+func renderBytes(c echo.Context, page templ.Component) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := page.Render(c.Request().Context(), &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // renderBuffers recycles page buffers, which grow to a page's size once.
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 

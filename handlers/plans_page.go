@@ -3,9 +3,12 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
+	"rtcbill/billing"
 	"rtcbill/db"
 	"rtcbill/views"
 )
@@ -35,6 +38,46 @@ func (h *Handler) showPlans(c echo.Context) error {
 	case !p.signedIn():
 		buy = views.BuyAfterSignUp
 	}
-	page := views.NewPlansPage(meta(c, views.T(ctx, "plans.title")), views.Lang(ctx), h.now(), account, buy)
-	return render(c, http.StatusOK, views.Plans(page))
+	// The catalogue page is the same for everyone who sees it alike: the
+	// same language, the same user in the header (and so the same CSRF
+	// token in its sign-out form), the same address, the same day (the R3
+	// example). Render it once for each such view.
+	now := h.now()
+	key := strings.Join([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), strconv.FormatInt(account, 10),
+		views.CSRFToken(ctx), c.Request().URL.RequestURI(), billing.FormatDate(now)}, "\x00")
+	if body, ok := h.plansCache.get(key); ok {
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+	page := views.NewPlansPage(meta(c, views.T(ctx, "plans.title")), views.Lang(ctx), now, account, buy)
+	body, err := renderBytes(c, views.Plans(page))
+	if err != nil {
+		return err
+	}
+	h.plansCache.put(key, body)
+	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// pageCache keeps rendered pages by key, at most pageCacheSize; when full
+// it starts afresh.
+type pageCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const pageCacheSize = 1024
+
+func (pc *pageCache) get(key string) ([]byte, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	b, ok := pc.m[key]
+	return b, ok
+}
+
+func (pc *pageCache) put(key string, body []byte) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.m == nil || len(pc.m) >= pageCacheSize {
+		pc.m = make(map[string][]byte)
+	}
+	pc.m[key] = body
 }

@@ -43,6 +43,8 @@ type Handler struct {
 	sessions *scs.SessionManager
 	// signIns counts failed sign-ins per IP and per e-mail.
 	signIns *failureWindow
+	// plansCache keeps the rendered catalogue page (see showPlans).
+	plansCache pageCache
 }
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere.

@@ -101,6 +101,9 @@ type locale struct {
 // catalogue never changes while the process runs.
 var plainMessages sync.Map // [2]string{lang, id} → string
 
+// dataMessages caches messages with data as skeletons with markers.
+var dataMessages sync.Map // lang, id and the names → skeleton
+
 // WithLang puts the page language into ctx for the templates.
 func WithLang(ctx context.Context, tag language.Tag) context.Context {
 	return context.WithValue(ctx, ctxKey{}, locale{tag, i18n.NewLocalizer(bundle, LangCode(tag))})
@@ -133,16 +136,32 @@ func T(ctx context.Context, id string, pairs ...any) string {
 		plainMessages.Store(key, s)
 		return s
 	}
-	var data map[string]any
-	if len(pairs) > 0 {
-		data = make(map[string]any, len(pairs)/2)
+	// Messages with data are localized once with a marker for each value
+	// (they only use {{.Name}}), and the values are put in the markers'
+	// places afterwards: text/template is not run on every render.
+	l := localeOf(ctx)
+	var names strings.Builder
+	names.WriteString(LangCode(l.tag) + "\x00" + id)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		names.WriteString("\x00" + fmt.Sprint(pairs[i]))
+	}
+	key := names.String()
+	skeleton, ok := dataMessages.Load(key)
+	if !ok {
+		data := make(map[string]any, len(pairs)/2)
 		for i := 0; i+1 < len(pairs); i += 2 {
-			data[fmt.Sprint(pairs[i])] = pairs[i+1]
+			name := fmt.Sprint(pairs[i])
+			data[name] = "\x01" + name + "\x01"
 		}
+		s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+		if err != nil {
+			return id
+		}
+		skeleton, _ = dataMessages.LoadOrStore(key, s)
 	}
-	s, err := localeOf(ctx).loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
-	if err != nil {
-		return id
+	out := skeleton.(string)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = strings.ReplaceAll(out, "\x01"+fmt.Sprint(pairs[i])+"\x01", fmt.Sprint(pairs[i+1]))
 	}
-	return s
+	return out
 }
