@@ -279,3 +279,17 @@ func (q stmtQuerier) ExecContext(ctx context.Context, query string, args ...any)
 
 func unix(t time.Time) int64     { return t.Unix() }
 func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+// DataVersion names the state of everything a bill is made of: it changes
+// whenever a session, a package or an application is recorded, by this
+// process or another. Rowids only grow, so their maxima are enough, and
+// reading them costs a look at the end of each table.
+func (s *Store) DataVersion(ctx context.Context) (string, error) {
+	var sessions, packages, apps int64
+	err := s.rq.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM sessions),
+		(SELECT COALESCE(MAX(id), 0) FROM packages), (SELECT COALESCE(MAX(sdk_app_id), 0) FROM apps)`).Scan(&sessions, &packages, &apps)
+	if err != nil {
+		return "", fmt.Errorf("store: unable to read the data version: %w", err)
+	}
+	return fmt.Sprintf("%d.%d.%d", sessions, packages, apps), nil
+}

@@ -43,6 +43,23 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	// A bill page changes only when the data it is made of does (a session,
+	// a package, an application) or when its month ends: keep each rendered
+	// page under a key naming all of that, and the viewer's language,
+	// header and CSRF token.
+	var key string
+	if !asCSV {
+		version, err := h.store.DataVersion(ctx)
+		if err != nil {
+			return err
+		}
+		p := who(c)
+		key = strings.Join([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), views.CSRFToken(ctx),
+			c.Request().URL.RequestURI(), version, billing.MonthOf(now).String()}, "\x00")
+		if body, ok := h.billPages.get(key); ok {
+			return c.HTMLBlob(http.StatusOK, body)
+		}
+	}
 	bill, err := h.store.Bill(ctx, a.ID, month, now)
 	if err != nil {
 		return err
@@ -53,7 +70,12 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", BillCSV(ToBillJSON(a.ID, bill)))
 	}
 	m := accountMeta(c, a, "bills", views.T(ctx, "bills.bill.title", "Month", month.String()))
-	return render(c, http.StatusOK, views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)))
+	body, err := renderBytes(c, views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)))
+	if err != nil {
+		return err
+	}
+	h.billPages.put(key, body)
+	return c.HTMLBlob(http.StatusOK, body)
 }
 
 // billMonth reads a bill's month as showBill does: YYYY-MM, already begun

@@ -45,6 +45,8 @@ type Handler struct {
 	signIns *failureWindow
 	// plansCache keeps the rendered catalogue page (see showPlans).
 	plansCache pageCache
+	// billPages keeps rendered bill pages (see showBillPage).
+	billPages pageCache
 }
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere.
