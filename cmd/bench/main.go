@@ -327,7 +327,7 @@ func benchBill(dir string, maxSessions int) ([]result, map[int]string, error) {
 				batch = batch[:0]
 			}
 		}
-		bill := median(30, func() error { _, err := s.Bill(ctx, account, benchMonth, now); return err })
+		bill := median(300, func() error { _, err := s.Bill(ctx, account, benchMonth, now); return err })
 		if bill.err != nil {
 			return nil, nil, bill.err
 		}
