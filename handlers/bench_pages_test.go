@@ -12,7 +12,7 @@ import (
 // BenchmarkPages renders pages through the whole stack (session, sign-in,
 // CSRF, language, templ), as a signed-in support user.
 func BenchmarkPages(b *testing.B) {
-	env := newEnv(&testing.T{})
+	env := newEnv(b)
 	acct := env.createAccount("Bench")
 	app, _ := env.createApp(acct, "2019-07-01T10:00:00+08:00")
 	env.purchase(acct, "starter", "2019-08-01T09:00:00+08:00")

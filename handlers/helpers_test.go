@@ -58,7 +58,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is one API server on its own SQLite file.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	e     *echo.Echo
 	store *db.Store
 	path  string
@@ -66,7 +66,7 @@ type env struct {
 	ro    *sql.DB // read-only view of the same file, for row counts
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rtcbill.db")
 	store, err := db.Open(context.Background(), path)
@@ -148,7 +148,7 @@ func (env *env) call(method, path string, body any, want int) map[string]any {
 	return decodeObject(env.t, rec.Body.Bytes())
 }
 
-func decodeObject(t *testing.T, b []byte) map[string]any {
+func decodeObject(t testing.TB, b []byte) map[string]any {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -297,7 +297,7 @@ func keys(m map[string]any) []string {
 }
 
 // at walks a decoded JSON value along a dotted path: "deductions.0.plan".
-func at(t *testing.T, v any, path string) any {
+func at(t testing.TB, v any, path string) any {
 	t.Helper()
 	cur := v
 	for _, step := range strings.Split(path, ".") {
@@ -321,7 +321,7 @@ func at(t *testing.T, v any, path string) any {
 	return cur
 }
 
-func intAt(t *testing.T, v any, path string) int64 {
+func intAt(t testing.TB, v any, path string) int64 {
 	t.Helper()
 	n, ok := at(t, v, path).(json.Number)
 	if !ok {
@@ -334,7 +334,7 @@ func intAt(t *testing.T, v any, path string) int64 {
 	return i
 }
 
-func strAt(t *testing.T, v any, path string) string {
+func strAt(t testing.TB, v any, path string) string {
 	t.Helper()
 	s, ok := at(t, v, path).(string)
 	if !ok {
@@ -343,7 +343,7 @@ func strAt(t *testing.T, v any, path string) string {
 	return s
 }
 
-func listAt(t *testing.T, v any, path string) []any {
+func listAt(t testing.TB, v any, path string) []any {
 	t.Helper()
 	l, ok := at(t, v, path).([]any)
 	if !ok {
@@ -352,21 +352,21 @@ func listAt(t *testing.T, v any, path string) []any {
 	return l
 }
 
-func wantInt(t *testing.T, v any, path string, want int64) {
+func wantInt(t testing.TB, v any, path string, want int64) {
 	t.Helper()
 	if got := intAt(t, v, path); got != want {
 		t.Errorf("%s: got %d, want %d", path, got, want)
 	}
 }
 
-func wantStr(t *testing.T, v any, path, want string) {
+func wantStr(t testing.TB, v any, path, want string) {
 	t.Helper()
 	if got := strAt(t, v, path); got != want {
 		t.Errorf("%s: got %q, want %q", path, got, want)
 	}
 }
 
-func wantLen(t *testing.T, v any, path string, want int) {
+func wantLen(t testing.TB, v any, path string, want int) {
 	t.Helper()
 	if got := listAt(t, v, path); len(got) != want {
 		t.Errorf("%s: got %d elements %v, want %d", path, len(got), got, want)
@@ -375,7 +375,7 @@ func wantLen(t *testing.T, v any, path string, want int) {
 
 // wantMoney checks that path holds money as the contract says: a JSON
 // string with exactly the decimal text want.
-func wantMoney(t *testing.T, v any, path, want string) {
+func wantMoney(t testing.TB, v any, path, want string) {
 	t.Helper()
 	got, ok := at(t, v, path).(string)
 	if !ok {

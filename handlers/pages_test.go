@@ -87,7 +87,7 @@ func (env *env) signIn(lang string, role db.Role, account int64) *visitor {
 	return v
 }
 
-func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
+func doc(t testing.TB, rec *httptest.ResponseRecorder) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(rec.Body)
 	if err != nil {
