@@ -24,7 +24,7 @@ func (h *Handler) submitImport(c echo.Context) error {
 	}
 	fh, err := c.FormFile("file")
 	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
-		return h.renderImport(c, a, http.StatusUnprocessableEntity, views.ImportFailed(app.SDKAppID, nil))
+		return h.renderImported(c, a, http.StatusUnprocessableEntity, views.ImportFailed(app.SDKAppID, nil))
 	}
 	if err != nil {
 		return err
@@ -37,24 +37,16 @@ func (h *Handler) submitImport(c echo.Context) error {
 	res, err := h.store.ImportSessionsCSV(c.Request().Context(), app.SDKAppID, f, h.now(), nil)
 	var ce *db.CSVError
 	if errors.As(err, &ce) {
-		return h.renderImport(c, a, http.StatusUnprocessableEntity, views.ImportFailed(app.SDKAppID, ce))
+		return h.renderImported(c, a, http.StatusUnprocessableEntity, views.ImportFailed(app.SDKAppID, ce))
 	}
 	if err != nil {
 		return err
 	}
-	return h.renderImport(c, a, http.StatusOK, views.ImportDone(app.SDKAppID, res))
+	return h.renderImported(c, a, http.StatusOK, views.ImportDone(app.SDKAppID, res))
 }
 
-// renderImport shows account a's applications page with the outcome of an
-// import. It is renderApps with one more argument to the view.
-func (h *Handler) renderImport(c echo.Context, a db.Account, status int, imp views.AppImport) error {
-	ctx := c.Request().Context()
-	apps, err := h.store.Apps(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	m := accountMeta(c, a, "apps", views.T(ctx, "apps.title"))
-	m.Path = views.AccountURL(a.ID, "/apps") // the language switch must not repeat the upload
-	p := views.NewAppsPage(m, a.ID, apps, h.now())
-	return render(c, status, views.AppsAfterImport(p, imp))
+// renderImported shows account a's applications page with the outcome of
+// an import.
+func (h *Handler) renderImported(c echo.Context, a db.Account, status int, imp views.AppImport) error {
+	return h.renderApps(c, a, status, func(p *views.AppsPage, _ []db.App) { p.Import = imp })
 }

@@ -58,6 +58,8 @@ type AppsPage struct {
 	// Name is the create form's input, kept after an error.
 	Name      string
 	NameError LocalMsg
+	// Import is the outcome of a CSV upload, when the page answers one.
+	Import AppImport
 }
 
 // AppRow is one application with its "open a room" form.
@@ -169,3 +171,44 @@ func (p *AppsPage) RejectRoom(sdkAppID int64, room string, why LocalMsg) {
 		}
 	}
 }
+
+// AppImport is the outcome of a CSV upload of sessions to one application,
+// shown above the applications: the counts, or why nothing was stored.
+type AppImport struct {
+	SDKAppID string
+	// Done says what was stored; Error why nothing was.
+	Done  LocalMsg
+	Error LocalMsg
+}
+
+// ImportDone reports an import into application sdkAppID that stored res.
+func ImportDone(sdkAppID int64, res db.IngestResult) AppImport {
+	id := strconv.FormatInt(sdkAppID, 10)
+	return AppImport{SDKAppID: id,
+		Done: msg("import.done", "SDKAppID", id, "Inserted", Int(int64(res.Inserted)), "Duplicates", Int(int64(res.Duplicates)))}
+}
+
+// ImportFailed reports an import into application sdkAppID that stored
+// nothing because of e (nil: no file was chosen).
+func ImportFailed(sdkAppID int64, e *db.CSVError) AppImport {
+	imp := AppImport{SDKAppID: strconv.FormatInt(sdkAppID, 10)}
+	switch {
+	case e == nil:
+		imp.Error = msg("import.error.no_file")
+	case e.Field == "":
+		imp.Error = msg("import.error.line", "Line", Int(int64(e.Line)), "Message", e.Message)
+	default:
+		imp.Error = msg("import.error.field", "Line", Int(int64(e.Line)), "Field", e.Field, "Message", e.Message)
+	}
+	return imp
+}
+
+// importHeader is the first line an upload must start with.
+var importHeader = strings.Join(db.CSVColumns, ",")
+
+// ImportURL is where application sdkAppID's upload form posts.
+func ImportURL(sdkAppID string) string { return "/apps/" + sdkAppID + "/import" }
+
+// canImport reports whether the user may upload sessions: only those who
+// may change the account.
+func (p AppsPage) canImport() bool { return p.Meta.Account != nil && p.Meta.Account.CanWrite }
