@@ -364,6 +364,15 @@ func (h *Handler) showEstimate(c echo.Context) error {
 		page.Form.Basis = views.EstimateByMinutes
 		return render(c, http.StatusOK, views.EstimatePageView(page))
 	}
+	// An answer depends on its inputs (all in the address) and, through the
+	// default start month, on the month: keep each rendered answer for the
+	// same viewer, so a link sent around is searched once.
+	p := who(c)
+	key := strings.Join([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), views.CSRFToken(ctx),
+		c.Request().URL.RequestURI(), c.Request().Header.Get("HX-Request"), billing.MonthOf(h.now()).String()}, "\x00")
+	if body, ok := h.estimatePages.get(key); ok {
+		return c.HTMLBlob(http.StatusOK, body)
+	}
 	status := http.StatusOK
 	if len(r.Problems) == 0 {
 		est, alts, ok, err := r.estimate()
@@ -383,6 +392,12 @@ func (h *Handler) showEstimate(c echo.Context) error {
 				page.Form.Errors[p.Field] = views.EstimateText{ID: "estimate.error." + p.Key, Data: p.Data}
 			}
 		}
+		return render(c, status, views.EstimatePageView(page))
 	}
-	return render(c, status, views.EstimatePageView(page))
+	body, err := renderBytes(c, views.EstimatePageView(page))
+	if err != nil {
+		return err
+	}
+	h.estimatePages.put(key, body)
+	return c.HTMLBlob(status, body)
 }

@@ -47,6 +47,8 @@ type Handler struct {
 	plansCache pageCache
 	// billPages keeps rendered bill pages (see showBillPage).
 	billPages pageCache
+	// estimatePages keeps rendered estimator answers (see showEstimate).
+	estimatePages pageCache
 }
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere.
