@@ -92,9 +92,17 @@ func (s *Store) createAccount(ctx context.Context, name, email string, at, now t
 	return a, err
 }
 
-// Account fetches one account; ErrNotFound when there is none.
+// Account fetches one account; ErrNotFound when there is none. Accounts
+// never change once opened, so each is read from the database once.
 func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
-	return accountByID(ctx, s.r, id)
+	if a, ok := s.accounts.Load(id); ok {
+		return a.(Account), nil
+	}
+	a, err := accountByID(ctx, s.rq, id)
+	if err == nil {
+		s.accounts.Store(id, a)
+	}
+	return a, err
 }
 
 func accountByID(ctx context.Context, q querier, id int64) (Account, error) {

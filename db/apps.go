@@ -67,7 +67,7 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 
 // App fetches one application; ErrNotFound when there is none.
 func (s *Store) App(ctx context.Context, sdkAppID int64) (App, error) {
-	return appByID(ctx, s.r, sdkAppID)
+	return appByID(ctx, s.rq, sdkAppID)
 }
 
 func appByID(ctx context.Context, q querier, sdkAppID int64) (App, error) {

@@ -116,7 +116,7 @@ func (s *Store) findDemoAccount(ctx context.Context, name, email string) (Accoun
 	if err != nil {
 		return Account{}, false, fmt.Errorf("store: unable to look up demo account %s: %w", email, err)
 	}
-	a, err := accountByID(ctx, s.r, id)
+	a, err := accountByID(ctx, s.rq, id)
 	return a, err == nil, err
 }
 

@@ -108,7 +108,7 @@ func scanPackage(row scanner) (billing.Package, error) {
 
 // Packages lists an account's packages in purchase order.
 func (s *Store) Packages(ctx context.Context, accountID int64) ([]billing.Package, error) {
-	return packagesOf(ctx, s.r, accountID)
+	return packagesOf(ctx, s.rq, accountID)
 }
 
 func packagesOf(ctx context.Context, q querier, accountID int64) ([]billing.Package, error) {

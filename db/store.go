@@ -64,6 +64,8 @@ type Store struct {
 	sessions webSessionCache
 	// users caches UserByID for a second (see userTTL).
 	users sync.Map // int64 → cachedUser
+	// accounts caches Account: an account never changes once opened.
+	accounts sync.Map // int64 → Account
 }
 
 // issuedCache holds decoded issued bills, at most issuedCacheSize; when full
