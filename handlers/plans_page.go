@@ -57,14 +57,15 @@ func (h *Handler) showPlans(c echo.Context) error {
 	return c.HTMLBlob(http.StatusOK, body)
 }
 
-// pageCache keeps rendered pages by key, at most pageCacheSize; when full
-// it starts afresh.
+// pageCache keeps rendered pages by key, at most pageCacheBytes of them;
+// when full it starts afresh, so memory stays bounded whatever the pages.
 type pageCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
+	mu    sync.Mutex
+	m     map[string][]byte
+	bytes int
 }
 
-const pageCacheSize = 1024
+const pageCacheBytes = 8 << 20
 
 func (pc *pageCache) get(key string) ([]byte, bool) {
 	pc.mu.Lock()
@@ -76,8 +77,11 @@ func (pc *pageCache) get(key string) ([]byte, bool) {
 func (pc *pageCache) put(key string, body []byte) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if pc.m == nil || len(pc.m) >= pageCacheSize {
-		pc.m = make(map[string][]byte)
+	if pc.m == nil || pc.bytes+len(key)+len(body) > pageCacheBytes {
+		pc.m, pc.bytes = make(map[string][]byte), 0
+	}
+	if _, ok := pc.m[key]; !ok {
+		pc.bytes += len(key) + len(body)
 	}
 	pc.m[key] = body
 }
