@@ -53,9 +53,7 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		p := who(c)
-		key = strings.Join([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), views.CSRFToken(ctx),
-			c.Request().URL.RequestURI(), version, billing.MonthOf(now).String()}, "\x00")
+		key = viewKey(c, version, billing.MonthOf(now).String())
 		if body, ok := h.billPages.get(key); ok {
 			return c.HTMLBlob(http.StatusOK, body)
 		}

@@ -367,9 +367,7 @@ func (h *Handler) showEstimate(c echo.Context) error {
 	// An answer depends on its inputs (all in the address) and, through the
 	// default start month, on the month: keep each rendered answer for the
 	// same viewer, so a link sent around is searched once.
-	p := who(c)
-	key := strings.Join([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), views.CSRFToken(ctx),
-		c.Request().URL.RequestURI(), c.Request().Header.Get("HX-Request"), billing.MonthOf(h.now()).String()}, "\x00")
+	key := viewKey(c, c.Request().Header.Get("HX-Request"), billing.MonthOf(h.now()).String())
 	if body, ok := h.estimatePages.get(key); ok {
 		return c.HTMLBlob(http.StatusOK, body)
 	}

@@ -43,8 +43,7 @@ func (h *Handler) showPlans(c echo.Context) error {
 	// token in its sign-out form), the same address, the same day (the R3
 	// example). Render it once for each such view.
 	now := h.now()
-	key := strings.Join([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), strconv.FormatInt(account, 10),
-		views.CSRFToken(ctx), c.Request().URL.RequestURI(), billing.FormatDate(now)}, "\x00")
+	key := viewKey(c, strconv.FormatInt(account, 10), billing.FormatDate(now))
 	if body, ok := h.plansCache.get(key); ok {
 		return c.HTMLBlob(http.StatusOK, body)
 	}
@@ -55,6 +54,17 @@ func (h *Handler) showPlans(c echo.Context) error {
 	}
 	h.plansCache.put(key, body)
 	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// viewKey names a rendered page as its viewer sees it: the language, who is
+// signed in (the header), the CSRF token in the page's forms, the address,
+// and what else the page depends on (extra).
+func viewKey(c echo.Context, extra ...string) string {
+	ctx := c.Request().Context()
+	p := who(c)
+	parts := append([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), views.CSRFToken(ctx),
+		c.Request().URL.RequestURI()}, extra...)
+	return strings.Join(parts, "\x00")
 }
 
 // pageCache keeps rendered pages by key, at most pageCacheBytes of them;
