@@ -72,7 +72,7 @@ func (h *Handler) searchAccounts(c echo.Context) error {
 // showAccount answers GET /api/v1/accounts/:id?at=: the account and its
 // status at that instant (R5).
 func (h *Handler) showAccount(c echo.Context) error {
-	id, err := h.accountParam(c)
+	a, err := h.pageAccount(c)
 	if err != nil {
 		return err
 	}
@@ -80,12 +80,7 @@ func (h *Handler) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	a, err := h.store.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	status, err := h.store.Status(ctx, id, at)
+	status, err := h.store.Status(c.Request().Context(), a.ID, at)
 	if err != nil {
 		return err
 	}

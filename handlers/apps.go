@@ -58,11 +58,7 @@ func (h *Handler) listApps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	if _, err := h.store.Account(ctx, id); err != nil {
-		return err
-	}
-	apps, err := h.store.Apps(ctx, id)
+	apps, err := h.store.Apps(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -158,9 +158,6 @@ func (h *Handler) showBill(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.store.Account(c.Request().Context(), id); err != nil {
-		return err
-	}
 	param, asCSV := strings.CutSuffix(c.Param("month"), ".csv")
 	now := h.now()
 	month, err := billMonth(param, now)
