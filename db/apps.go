@@ -62,6 +62,9 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 		}
 		return audit(ctx, tx, now, AuditApp, accountID, detail+backdated(app.CreatedAt, now))
 	})
+	if err == nil {
+		s.closed.Delete(accountID) // it may open an earlier month
+	}
 	return app, granted, err
 }
 

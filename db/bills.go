@@ -193,10 +193,21 @@ func issuedBill(ctx context.Context, q querier, accountID int64, month billing.M
 // closeAccount issues every bill of the account up to through (a month
 // that has ended) that is not issued yet, oldest first, all in one
 // transaction: the account is rated once.
-func (s *Store) closeAccount(ctx context.Context, accountID int64, through billing.Month, now time.Time) (int, error) {
+func (s *Store) closeAccount(ctx context.Context, accountID int64, through billing.Month, now time.Time) (n int, err error) {
+	// Issued bills are never removed, so once every month through some
+	// month is issued it stays so, until a new application or package of
+	// the account (which may be backdated into an earlier month) forgets it.
+	if m, ok := s.closed.Load(accountID); ok && !m.(billing.Month).Before(through) {
+		return 0, nil
+	}
+	defer func() {
+		if err == nil {
+			s.closed.Store(accountID, through)
+		}
+	}()
 	// Most reads find everything issued already: check without the writer.
 	var missing bool
-	err := s.readTx(ctx, func(tx querier) error {
+	err = s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}

@@ -66,6 +66,9 @@ type Store struct {
 	users sync.Map // int64 → cachedUser
 	// accounts caches Account: an account never changes once opened.
 	accounts sync.Map // int64 → Account
+	// closed remembers, per account, the month through which every bill
+	// is issued (see closeAccount).
+	closed sync.Map // int64 → billing.Month
 }
 
 // issuedCache holds decoded issued bills, at most issuedCacheSize; when full

@@ -767,3 +767,36 @@ func TestIssuedBillsNeverChange(t *testing.T) {
 		}
 	})
 }
+
+// A package backdated before an account's first month opens earlier
+// months: their bills are issued at the next read, though the later ones
+// already were.
+func TestBackdatedPackageOpensEarlierMonthsToClose(t *testing.T) {
+	s, _ := openTestStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, billing.CST)
+	a, err := s.CreateAccount(ctx, "Late starter", "late@example.com", now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateApp(ctx, a.ID, "app", time.Date(2026, 8, 3, 9, 0, 0, 0, billing.CST), now); err != nil {
+		t.Fatal(err)
+	}
+	oct := billing.Month{Year: 2026, Month: time.October}
+	if _, err := s.Bill(ctx, a.ID, oct, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Purchase(ctx, a.ID, "starter", time.Date(2026, 5, 10, 9, 0, 0, 0, billing.CST), "", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Bill(ctx, a.ID, oct, now); err != nil {
+		t.Fatal(err)
+	}
+	var issued int
+	if err := s.r.QueryRow(`SELECT COUNT(*) FROM issued_bills WHERE account_id = ?`, a.ID).Scan(&issued); err != nil {
+		t.Fatal(err)
+	}
+	if issued != 6 {
+		t.Errorf("got %d issued bills, want 6: May to October", issued)
+	}
+}
