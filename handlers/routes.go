@@ -1,5 +1,5 @@
 // Package handlers holds the HTTP side of rtcbill: the route table, the
-// JSON API of ../shared/docs/api.md and the console's pages. Handlers stay
+// JSON API of docs/api.md and the console's pages. Handlers stay
 // thin: parse, validate, call the store, shape the answer.
 package handlers
 
