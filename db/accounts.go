@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rtcbill/billing"
 )
@@ -25,19 +23,8 @@ type Account struct {
 // MaxNameLen bounds account and application names, in characters.
 const MaxNameLen = 200
 
-// checkName trims a name and checks it is present and of sane length.
-func checkName(field, name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", invalid(field, "is required")
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "", invalid(field, "is longer than %d characters", MaxNameLen)
-	case !utf8.ValidString(name):
-		return "", invalid(field, "is not valid UTF-8")
-	}
-	return name, nil
-}
+// checkName trims a name, checks it and puts it in NFC (CleanName).
+func checkName(field, name string) (string, error) { return CleanName(field, name) }
 
 // CheckInstant refuses instants before 2015 and after now: the console
 // records history, it does not book the future.
@@ -67,12 +54,8 @@ func (s *Store) createAccount(ctx context.Context, name, email string, at, now t
 	if err != nil {
 		return Account{}, err
 	}
-	email = strings.TrimSpace(email)
-	if email == "" {
-		return Account{}, invalid("email", "is required")
-	}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
-		return Account{}, invalid("email", "%q is not an e-mail address", email)
+	if email, err = CleanEmail("email", email); err != nil {
+		return Account{}, err
 	}
 	if err := CheckInstant("created_at", at, now); err != nil {
 		return Account{}, err
