@@ -4,34 +4,48 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
 
 // The estimator answers a prospect's question: what would this usage cost?
 // It searches one family of purchase plans exactly: packages are bought at
-// 00:00 CST on the 1st of the first month of each 12-month block of the
+// 00:00 CST on the 1st of the first month of some 12-month blocks of the
 // horizon (so by R3 each stays valid for its whole block and the month after
 // it), the usage is rated as the rule book rates it (R7 drawing order, R8
 // whole minutes, R9 clearing, R10 a fee rounded to the fen on each monthly
-// bill), and the cheapest plan of the family is returned.
+// bill), and the cheapest plan of the family that keeps the service running
+// is returned.
+//
+// The constraints. The service must run (R5): at the horizon's start the
+// account holds a valid trial or buys a paid package, and no minute is
+// refused, so a block may buy nothing before the first paid package only
+// while the trial covers every minute of it. A new customer whose whole usage
+// fits the trial buys nothing. Each required feature must be held in every
+// month of the horizon (R12) by a valid package: a block's first month is
+// held by the previous block's packages (valid to its end, R3), and the
+// trial, granted at the horizon's start (R4), holds the demo source to the
+// end of month 13. A block must hold a feature itself only for the months
+// nothing else holds it in, so a final block of one month needs none.
 //
 // How it is searched. Let a block's "extras" be its packages other than
 // Premium. Starter, Standard and Enterprise each cost more per minute than
 // overage (0.0738, 0.0388 and 0.0290 CNY against 0.025), so removing one
 // from any plan lowers its cost by at least P − 0.025·M − 0.005·13 > 2,400
 // CNY (the minutes it covered become overage; the fee is rounded once a
-// month) unless it is needed for a constraint: at least one paid package in
-// the first block (R5: before it, usage is refused, not billed) and a
-// package with each required feature in every block (R12). One package
-// always meets all constraints, so an optimal plan holds at most one extra
-// per block, and none when it holds a Premium. Premiums per block are
-// bounded by what the block and the month after it can use. Blocks are
-// coupled only by what their packages have left after the block, which the
-// next block draws in its first month before its own packages (they expire
-// a month earlier); dynamic programming over blocks, with that carry as the
+// month) unless it is needed for a constraint: a paid package that turns
+// the account active (R5) or a package with a required feature (R12). The
+// largest of a block's packages meets every constraint the others meet, so
+// an optimal plan holds at most one extra per block, and none when it holds
+// a Premium. Premiums per block are bounded by what the block and the month
+// after it can use. Blocks are coupled only by whether the account is active
+// and by what their packages have left after the block, which the next
+// block draws in its first month before its own packages (they expire a
+// month earlier); dynamic programming over blocks, with those two as the
 // state, finds the cheapest plan exactly. The tests check it against a
-// brute-force search over every combination for small usages.
+// brute-force search over every combination, priced and checked by the
+// rating engine, for small usages.
 
 // MaxEstimateMinutes bounds the usage an estimate covers, so the search
 // stays fast; beyond it a prospect needs a quote, not a calculator.
@@ -48,9 +62,11 @@ type EstimateInput struct {
 	// growth in percent (may be negative, above −100).
 	MonthlyMinutes decimal.Decimal
 	GrowthPct      decimal.Decimal
-	// NewCustomer counts the trial's free minutes in the first block (R4).
+	// NewCustomer creates the first application at 00:00 CST on the 1st of
+	// the horizon's first month, which brings the trial if that is on or
+	// after 2019-06-01 (R4).
 	NewCustomer bool
-	// Features must be held for every whole block (R12).
+	// Features must be held in every month of the horizon (R12).
 	Features []Feature
 }
 
@@ -67,11 +83,31 @@ type EstimateBlock struct {
 	Month          Month // its first calendar month
 	Months         int
 	UsageMinutes   int64
-	Packages       []PlanCount
+	Packages       []PlanCount // none when the block buys nothing
 	PackagesCost   decimal.Decimal
-	CarriedIn      int64 // minutes the previous block's packages covered in its first month
+	CarriedIn      int64 // minutes the previous block's packages (or the trial) covered in its first month
 	OverageMinutes int64
 	OverageFee     decimal.Decimal
+}
+
+// TrialOutlook is what a new customer's trial alone would do over the
+// horizon, if nothing were bought (R4, R5).
+type TrialOutlook struct {
+	// Granted is false when the horizon starts before 2019-06-01 (R4).
+	Granted bool
+	// ExpiresOn is the trial's last valid day (R3): the end of month 13.
+	ExpiresOn time.Time
+	// CoveredMinutes are the minutes of the horizon the trial covers;
+	// CoversAll tells that they are all of them.
+	CoveredMinutes int64
+	CoversAll      bool
+	// RunsOut is the month of the horizon in which the trial is used up or
+	// expires, after which the service is closed (R5); nil when it lasts
+	// the whole horizon, the first month when none is granted.
+	RunsOut *Month
+	// RefusedWithoutPurchase are the minutes refused if nothing is bought:
+	// a trial never turns postpaid on (R5, R7).
+	RefusedWithoutPurchase int64
 }
 
 // Estimate is the cost of a purchase plan over the horizon.
@@ -86,6 +122,24 @@ type Estimate struct {
 	Total          decimal.Decimal
 	PricePerMinute decimal.Decimal // Total / UsageMinutes, to 4 places
 	MeetsFeatures  bool
+	// Trial is set on the optimum for a new customer, nil otherwise.
+	Trial *TrialOutlook
+}
+
+// trialMinutes are the trial's included minutes (R1).
+func trialMinutes() int64 {
+	p, _ := LookupPlan(string(Trial))
+	return p.IncludedMinutes
+}
+
+// trialMonths is how many months of the horizon the trial is valid in: it
+// is granted at 00:00 on the 1st of the first month, so R3 keeps it to the
+// end of month 13.
+const trialMonths = 13
+
+// grantsTrial tells whether the estimate counts a trial (R4).
+func (in EstimateInput) grantsTrial() bool {
+	return in.NewCustomer && GrantsTrial(in.Start.Start())
 }
 
 // blockPlan is a block's purchase: some Premiums and at most one extra.
@@ -132,10 +186,16 @@ func (p blockPlan) paid() bool {
 	return false
 }
 
-func (p blockPlan) has(f Feature, trial bool) bool {
-	if f == FeatureDemoSource && trial {
-		return true
+func (p blockPlan) count() int {
+	n := 0
+	for _, k := range p.counts {
+		n += k
 	}
+	return n
+}
+
+// has tells whether one of the block's packages brings f (R12).
+func (p blockPlan) has(f Feature) bool {
 	for code, n := range p.counts {
 		pl, _ := LookupPlan(string(code))
 		if n > 0 && pl.Features.Has(f) {
@@ -143,6 +203,17 @@ func (p blockPlan) has(f Feature, trial bool) bool {
 		}
 	}
 	return false
+}
+
+// meets tells whether the block's own packages bring every feature the
+// block must hold itself.
+func (p blockPlan) meets(b blockSpec) bool {
+	for _, f := range b.own {
+		if !p.has(f) {
+			return false
+		}
+	}
+	return true
 }
 
 // monthlyUsage is each month's minutes: the first month's, grown, rounded
@@ -175,8 +246,9 @@ func monthlyUsage(in EstimateInput) ([]int64, error) {
 }
 
 // blockRun rates a block: the carry covers its first month first, then its
-// own packages (the trial included), then overage (R7). It returns the
-// monthly overage and what the block's packages have left at its end.
+// own packages (the trial included), then overage or refusal (R7). It
+// returns the monthly uncovered minutes and what the block's packages have
+// left at its end.
 func blockRun(usage []int64, capacity, carry int64) ([]int64, int64) {
 	over := make([]int64, len(usage))
 	pool := capacity
@@ -206,20 +278,70 @@ type blockSpec struct {
 	start, months int
 	usage         []int64
 	nextFirst     int64 // the next block's first month, which a carry can cover
-	trial         bool
+	trial         bool  // the trial's minutes count in this block (R4)
+	// own are the required features the block's packages must bring: those
+	// of a month that neither the previous block's packages nor the trial
+	// hold (R3, R12).
+	own []Feature
 }
 
 func splitBlocks(in EstimateInput, usage []int64) []blockSpec {
 	var out []blockSpec
+	trial := in.grantsTrial()
 	for s := 0; s < len(usage); s += 12 {
 		e := min(s+12, len(usage))
-		b := blockSpec{start: s, months: e - s, usage: usage[s:e], trial: s == 0 && in.NewCustomer}
+		b := blockSpec{start: s, months: e - s, usage: usage[s:e], trial: s == 0 && trial}
 		if e < len(usage) {
 			b.nextFirst = usage[e]
+		}
+		for _, f := range in.Features {
+			for m := s; m < e; m++ {
+				// R3: the previous block's packages are valid to the end of
+				// this block's first month, and the previous block holds f
+				// itself (or through the trial) in its own last month.
+				heldByPrevious := m == s && s > 0
+				heldByTrial := trial && m < trialMonths && f == FeatureDemoSource
+				if !heldByPrevious && !heldByTrial {
+					b.own = append(b.own, f)
+					break
+				}
+			}
 		}
 		out = append(out, b)
 	}
 	return out
+}
+
+// trialOutlook rates the trial alone over the horizon: R7 draws each month
+// from it while it is valid and has minutes; the rest is refused (R5).
+func trialOutlook(in EstimateInput, usage []int64) *TrialOutlook {
+	if !in.NewCustomer {
+		return nil
+	}
+	t := &TrialOutlook{Granted: in.grantsTrial()}
+	left := int64(0)
+	if t.Granted {
+		left = trialMinutes()
+		t.ExpiresOn = ValidityOf(in.Start.Start()).ExpiresOn()
+	} else {
+		first := in.Start
+		t.RunsOut = &first
+	}
+	for i, u := range usage {
+		var d int64
+		if t.Granted && i < trialMonths {
+			d = min(u, left)
+			left -= d
+			if t.RunsOut == nil && (left == 0 || i == trialMonths-1) {
+				m := monthAt(in.Start, i)
+				t.RunsOut = &m
+			}
+		}
+		t.CoveredMinutes += d
+		t.RefusedWithoutPurchase += u - d
+	}
+	t.CoversAll = t.Granted && t.RefusedWithoutPurchase == 0
+	return t
 }
 
 // evaluate prices a sequence of block plans exactly.
@@ -230,7 +352,7 @@ func evaluate(in EstimateInput, usage []int64, blocks []blockSpec, plans []block
 		p := plans[i]
 		capacity := p.capacity()
 		if b.trial {
-			capacity += 1_000
+			capacity += trialMinutes()
 		}
 		over, left := blockRun(b.usage, capacity, carry)
 		mins, fee := monthlyFees(over)
@@ -248,11 +370,7 @@ func evaluate(in EstimateInput, usage []int64, blocks []blockSpec, plans []block
 		est.PackagesCost = est.PackagesCost.Add(eb.PackagesCost)
 		est.OverageMinutes += mins
 		est.OverageFee = est.OverageFee.Add(fee)
-		for _, f := range in.Features {
-			if !p.has(f, b.trial) {
-				est.MeetsFeatures = false
-			}
-		}
+		est.MeetsFeatures = est.MeetsFeatures && p.meets(b)
 		carry = left
 		if b.months < 12 {
 			carry = 0
@@ -274,9 +392,11 @@ func monthAt(start Month, offset int) Month {
 	return m
 }
 
-// candidates lists a block's plans of the family: k Premiums and at most
-// one extra, meeting the block's constraints.
-func candidates(in EstimateInput, b blockSpec, first bool) []blockPlan {
+// candidates lists a block's plans of the family: nothing, k Premiums, or
+// one extra, bringing the features the block must hold itself. Whether a
+// plan keeps the service running depends on the blocks before it, which
+// Optimize knows.
+func candidates(b blockSpec) []blockPlan {
 	var total int64
 	for _, u := range b.usage {
 		total += u
@@ -296,11 +416,7 @@ func candidates(in EstimateInput, b blockSpec, first bool) []blockPlan {
 			if extra != "" {
 				p.counts[extra] = 1
 			}
-			ok := !first || p.paid()
-			for _, f := range in.Features {
-				ok = ok && p.has(f, b.trial)
-			}
-			if ok {
+			if p.meets(b) {
 				out = append(out, p)
 			}
 		}
@@ -309,7 +425,8 @@ func candidates(in EstimateInput, b blockSpec, first bool) []blockPlan {
 }
 
 // Optimize finds the cheapest plan of the family (see the package comment
-// above) and prices the simple alternatives beside it.
+// above) and prices the simple alternatives beside it. For a new customer
+// the optimum also says what the trial alone would do (Estimate.Trial).
 func Optimize(in EstimateInput) (Estimate, []Estimate, error) {
 	usage, err := monthlyUsage(in)
 	if err != nil {
@@ -317,32 +434,49 @@ func Optimize(in EstimateInput) (Estimate, []Estimate, error) {
 	}
 	blocks := splitBlocks(in, usage)
 
-	// Dynamic programming over blocks; the state is the carry into the
-	// next block's first month (what is left, capped by that month).
+	// Dynamic programming over blocks; the state is whether the account is
+	// active (R5) and the carry into the next block's first month (what is
+	// left, capped by that month).
+	type key struct {
+		active bool
+		carry  int64
+	}
 	type state struct {
 		cost  decimal.Decimal
 		plans []blockPlan
 	}
-	states := map[int64]state{0: {decimal.Zero, nil}}
-	for i, b := range blocks {
-		next := map[int64]state{}
-		cands := candidates(in, b, i == 0)
-		for carry, st := range states {
+	better := func(cost decimal.Decimal, plans []blockPlan, than state) bool {
+		return cost.LessThan(than.cost) || (cost.Equal(than.cost) && fewer(plans, than.plans))
+	}
+	states := map[key]state{{}: {decimal.Zero, nil}}
+	for _, b := range blocks {
+		next := map[key]state{}
+		cands := candidates(b)
+		for k, st := range states {
 			for _, p := range cands {
 				capacity := p.capacity()
 				if b.trial {
-					capacity += 1_000
+					capacity += trialMinutes()
 				}
-				over, left := blockRun(b.usage, capacity, carry)
+				over, left := blockRun(b.usage, capacity, k.carry)
+				active := k.active || p.paid()
+				if !active {
+					// R5: without a paid package the service runs on the
+					// trial alone, which must hold at the horizon's start and
+					// cover every minute: what it does not cover is refused.
+					if !in.grantsTrial() || slices.ContainsFunc(over, func(o int64) bool { return o > 0 }) {
+						continue
+					}
+				}
 				_, fee := monthlyFees(over)
 				cost := st.cost.Add(p.cost()).Add(fee)
-				out := min(left, b.nextFirst)
+				out := key{active, min(left, b.nextFirst)}
 				if b.months < 12 {
-					out = 0
+					out.carry = 0
 				}
-				if prev, ok := next[out]; !ok || cost.LessThan(prev.cost) ||
-					(cost.Equal(prev.cost) && fewer(append(slices.Clone(st.plans), p), prev.plans)) {
-					next[out] = state{cost, append(slices.Clone(st.plans), p)}
+				plans := append(slices.Clone(st.plans), p)
+				if prev, ok := next[out]; !ok || better(cost, plans, prev) {
+					next[out] = state{cost, plans}
 				}
 			}
 		}
@@ -350,7 +484,7 @@ func Optimize(in EstimateInput) (Estimate, []Estimate, error) {
 	}
 	var best *state
 	for _, st := range states {
-		if best == nil || st.cost.LessThan(best.cost) || (st.cost.Equal(best.cost) && fewer(st.plans, best.plans)) {
+		if best == nil || better(st.cost, st.plans, *best) {
 			s := st
 			best = &s
 		}
@@ -360,24 +494,36 @@ func Optimize(in EstimateInput) (Estimate, []Estimate, error) {
 	}
 	opt := evaluate(in, usage, blocks, best.plans)
 	opt.Label = "optimum"
+	opt.Trial = trialOutlook(in, usage)
 	return opt, alternatives(in, usage, blocks), nil
 }
 
 // fewer breaks ties between equally cheap plans: fewer packages, then
-// smaller ones, so that the answer is stable.
+// smaller ones, then the later purchases (block by block, fewer and smaller
+// packages first), so that the answer is stable and pays no earlier than
+// it must.
 func fewer(a, b []blockPlan) bool {
 	count := func(ps []blockPlan) (n int, c int64) {
 		for _, p := range ps {
-			for _, k := range p.counts {
-				n += k
-			}
+			n += p.count()
 			c += p.capacity()
 		}
 		return
 	}
 	na, ca := count(a)
 	nb, cb := count(b)
-	return na < nb || (na == nb && ca < cb)
+	if na != nb || ca != cb {
+		return na < nb || (na == nb && ca < cb)
+	}
+	for i := range min(len(a), len(b)) {
+		if x, y := a[i].count(), b[i].count(); x != y {
+			return x < y
+		}
+		if x, y := a[i].capacity(), b[i].capacity(); x != y {
+			return x < y
+		}
+	}
+	return false
 }
 
 // alternatives prices the simple plans a buyer would think of: one package
