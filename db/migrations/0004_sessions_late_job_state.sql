@@ -27,18 +27,11 @@ CREATE UNIQUE INDEX sessions_natural ON sessions (sdk_app_id, room_id, user_id, 
 CREATE INDEX sessions_joined ON sessions (sdk_app_id, joined_at);
 CREATE INDEX sessions_late ON sessions (late_carrier, sdk_app_id) WHERE late_carrier IS NOT NULL;
 
--- Periodic jobs of the server (the scheduled month close, ...). A row is a
--- job; a server runs it only after claiming it with a lease (locked_until),
--- so that of several processes on one database exactly one runs it at a
--- time. state is the job's own progress (for the close: the month through
--- which every account is closed).
-CREATE TABLE jobs (
-    name         TEXT    PRIMARY KEY,
-    next_run     INTEGER NOT NULL DEFAULT 0,
-    locked_by    TEXT    NOT NULL DEFAULT '',
-    locked_until INTEGER NOT NULL DEFAULT 0,
-    state        TEXT    NOT NULL DEFAULT '',
-    last_started INTEGER,
-    last_ended   INTEGER,
-    last_error   TEXT    NOT NULL DEFAULT ''
+-- What the server's background jobs have done, for the jobs to pick up
+-- where they stopped (the monthly close: the month through which every
+-- account's bills are stored). The jobs themselves run in River's tables.
+CREATE TABLE job_state (
+    name       TEXT    PRIMARY KEY,
+    state      TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
