@@ -267,6 +267,16 @@ type estimateAlternativeJSON struct {
 	PricePerMinute string              `json:"price_per_minute"`
 }
 
+// estimateTrialJSON is what a new customer's trial alone would do (R4,
+// R5): whether it covers every minute, the month it is used up or expires
+// (null when it lasts the horizon), and the minutes refused without a
+// purchase.
+type estimateTrialJSON struct {
+	CoversAll                     bool    `json:"covers_all"`
+	RunsOutMonth                  *string `json:"runs_out_month"`
+	RefusedMinutesWithoutPurchase int64   `json:"refused_minutes_without_purchase"`
+}
+
 // estimateJSON is api.md's answer: its fields first, then the added ones.
 type estimateJSON struct {
 	Total          string                    `json:"total"`
@@ -275,6 +285,7 @@ type estimateJSON struct {
 	PricePerMinute string                    `json:"price_per_minute"`
 	Blocks         []estimateBlockJSON       `json:"blocks"`
 	Alternatives   []estimateAlternativeJSON `json:"alternatives"`
+	Trial          *estimateTrialJSON        `json:"trial"` // null unless a new customer
 	UsageMinutes   int64                     `json:"usage_minutes"`
 	PackagesCost   string                    `json:"packages_cost"`
 	Months         int                       `json:"months"`
@@ -315,6 +326,13 @@ func newEstimateJSON(in billing.EstimateInput, est billing.Estimate, alts []bill
 	}
 	for _, f := range in.Features {
 		out.Features = append(out.Features, string(f))
+	}
+	if tr := est.Trial; tr != nil {
+		out.Trial = &estimateTrialJSON{CoversAll: tr.CoversAll, RefusedMinutesWithoutPurchase: tr.RefusedWithoutPurchase}
+		if tr.RunsOut != nil {
+			m := tr.RunsOut.String()
+			out.Trial.RunsOutMonth = &m
+		}
 	}
 	for _, a := range alts {
 		kind, plan, _ := strings.Cut(a.Label, ":")

@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -285,5 +287,71 @@ func TestEstimatePage(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), "1 × 入门包") {
 			t.Error("the page does not name the Starter 入门包")
 		}
+	})
+}
+
+// The answer's trial object (api.md): what a new customer's trial alone
+// would do, null for a customer who is not new. Figures as in
+// billing/estimate_test.go, where their arithmetic is written out.
+func TestEstimateAPITrial(t *testing.T) {
+	env := newEnv(t)
+	trialKeys := func(t *testing.T, b map[string]any) map[string]any {
+		t.Helper()
+		tr, ok := at(t, b, "trial").(map[string]any)
+		if !ok {
+			t.Fatalf("trial: got %v, want an object", at(t, b, "trial"))
+		}
+		if got := strings.Join(slices.Sorted(maps.Keys(tr)), ","); got != "covers_all,refused_minutes_without_purchase,runs_out_month" {
+			t.Errorf("trial keys: got %s", got)
+		}
+		return tr
+	}
+	t.Run("null for a customer who is not new", func(t *testing.T) {
+		b := env.estimate("minutes_per_month=80&months=12&start=2026-01", http.StatusOK)
+		if v := at(t, b, "trial"); v != nil {
+			t.Errorf("trial: got %v, want null", v)
+		}
+		wantStr(t, b, "blocks.0.packages.0.plan", "starter") // R5: closed until it buys
+	})
+	t.Run("R4 R5 nothing to buy when the trial covers the usage", func(t *testing.T) {
+		// 12 × 80 = 960 minutes ≤ 1,000; 40 left at the horizon's end.
+		b := env.estimate("minutes_per_month=80&months=12&start=2026-01&new_customer=true", http.StatusOK)
+		wantStr(t, b, "total", "0.00")
+		wantLen(t, b, "blocks.0.packages", 0)
+		tr := trialKeys(t, b)
+		if v, ok := at(t, tr, "covers_all").(bool); !ok || !v {
+			t.Errorf("covers_all: got %v, want true", at(t, tr, "covers_all"))
+		}
+		if v := at(t, tr, "runs_out_month"); v != nil {
+			t.Errorf("runs_out_month: got %v, want null (the trial lasts the horizon)", v)
+		}
+		wantInt(t, tr, "refused_minutes_without_purchase", 0)
+	})
+	t.Run("R5 beyond the trial: a Starter, and what would be refused without it", func(t *testing.T) {
+		// 150 a month: used up in July (6 × 150 + 100); alone, 50 + 5 × 150 = 800 refused.
+		b := env.estimate("minutes_per_month=150&months=12&start=2026-01&new_customer=true", http.StatusOK)
+		wantStr(t, b, "total", "3688.00")
+		wantStr(t, b, "blocks.0.packages.0.plan", "starter")
+		tr := trialKeys(t, b)
+		if v, ok := at(t, tr, "covers_all").(bool); !ok || v {
+			t.Errorf("covers_all: got %v, want false", at(t, tr, "covers_all"))
+		}
+		wantStr(t, tr, "runs_out_month", "2026-07")
+		wantInt(t, tr, "refused_minutes_without_purchase", 800)
+	})
+	t.Run("R4 no trial before 2019-06-01", func(t *testing.T) {
+		// 3,688 + 670,000 × 0.025 = 20,438.00, as for a customer who is not new.
+		b := env.estimate("minutes_per_month=60000&months=12&start=2019-05&new_customer=true", http.StatusOK)
+		wantStr(t, b, "total", "20438.00")
+		tr := trialKeys(t, b)
+		wantStr(t, tr, "runs_out_month", "2019-05")
+		wantInt(t, tr, "refused_minutes_without_purchase", 720_000)
+	})
+	t.Run("R3 R12 a final one-month block is held by the previous block's package", func(t *testing.T) {
+		// 9,688 + 1,050,000 × 0.025 = 35,938.00.
+		b := env.estimate("minutes_per_month=100000&months=13&start=2026-01&features=whiteboard_sdk", http.StatusOK)
+		wantStr(t, b, "total", "35938.00")
+		wantStr(t, b, "blocks.0.packages.0.plan", "standard")
+		wantLen(t, b, "blocks.1.packages", 0)
 	})
 }
