@@ -109,6 +109,8 @@ type EstimateResult struct {
 	// NewCustomer counts the trial; FeatureIDs name the ticked features.
 	NewCustomer bool
 	FeatureIDs  []string
+	// Trial is what the trial alone would do, for a new customer.
+	Trial *EstimateTrialView
 
 	// Packages is what each period buys, in one line.
 	Packages                        string
@@ -122,16 +124,29 @@ type EstimateResult struct {
 	HasChart                        bool
 }
 
+// EstimateTrialView is what a new customer's trial alone would do over the
+// horizon (R4, R5): the API's trial object, and the expiry date.
+type EstimateTrialView struct {
+	Granted   bool
+	CoversAll bool
+	RunsOut   string // YYYY-MM; "" when the trial lasts the horizon
+	ExpiresOn string // YYYY-MM-DD; "" when no trial is granted
+	Refused   string // minutes refused without a purchase
+	Summary   EstimateText
+}
+
 // EstimateBlockRow is one 12-month period of the cheapest plan.
 type EstimateBlockRow struct {
 	Index          int
 	From, To       string // months, YYYY-MM
 	BuyOn          string // the purchase date, YYYY-MM-DD
 	Months         int
-	Packages       string // "1 × Starter", or "" when the period buys nothing
+	Packages       string       // "1 × Starter", or "" when the period buys nothing
+	None           EstimateText // why a period buys nothing
 	PackagesCost   string
 	UsageMinutes   string
 	CarriedIn      string // "" when nothing carries in
+	CarriedID      string // the message saying what carried in: packages or the trial
 	OverageMinutes string
 	OverageFee     string
 	Cost           string
@@ -185,6 +200,7 @@ func NewEstimateResult(lang language.Tag, form EstimateForm, in billing.Estimate
 	}
 	r.Blocks = blockRows(lang, est.Blocks)
 	r.Packages = plansText(lang, est.Blocks)
+	r.Trial = trialView(in, est)
 
 	for _, a := range alts {
 		kind, plan, _ := strings.Cut(a.Label, ":")
@@ -217,8 +233,37 @@ func moneyOf(s string) decimal.Decimal {
 	return d
 }
 
+// trialView says what the trial alone would do; nil unless a new customer.
+func trialView(in billing.EstimateInput, est billing.Estimate) *EstimateTrialView {
+	tr := est.Trial
+	if tr == nil {
+		return nil
+	}
+	v := &EstimateTrialView{Granted: tr.Granted, CoversAll: tr.CoversAll, Refused: Int(tr.RefusedWithoutPurchase)}
+	if tr.RunsOut != nil {
+		v.RunsOut = tr.RunsOut.String()
+	}
+	data := []any{"Usage", Int(est.UsageMinutes), "Covered", Int(tr.CoveredMinutes), "Refused", v.Refused,
+		"Month", v.RunsOut, "Start", in.Start.String()}
+	switch {
+	case !tr.Granted:
+		v.Summary = EstimateText{"estimate.trial.none", data}
+	case tr.CoversAll:
+		v.ExpiresOn = Date(tr.ExpiresOn)
+		v.Summary = EstimateText{"estimate.trial.covers", append(data, "Expires", v.ExpiresOn)}
+	case tr.CoveredMinutes == trialMinutes():
+		v.ExpiresOn = Date(tr.ExpiresOn)
+		v.Summary = EstimateText{"estimate.trial.used_up", append(data, "Expires", v.ExpiresOn)}
+	default:
+		v.ExpiresOn = Date(tr.ExpiresOn)
+		v.Summary = EstimateText{"estimate.trial.expires", append(data, "Expires", v.ExpiresOn)}
+	}
+	return v
+}
+
 func blockRows(lang language.Tag, blocks []billing.EstimateBlock) []EstimateBlockRow {
 	var out []EstimateBlockRow
+	active := false // R5: from the first paid package on
 	for _, b := range blocks {
 		to := b.Month
 		for range b.Months - 1 {
@@ -230,7 +275,22 @@ func blockRows(lang language.Tag, blocks []billing.EstimateBlock) []EstimateBloc
 			OverageMinutes: Int(b.OverageMinutes), OverageFee: Money(b.OverageFee), Cost: Money(b.PackagesCost.Add(b.OverageFee)),
 		}
 		if b.CarriedIn > 0 {
-			row.CarriedIn = Int(b.CarriedIn)
+			// Before the first purchase only the trial can carry in (R3).
+			row.CarriedIn, row.CarriedID = Int(b.CarriedIn), "estimate.blocks.carried"
+			if !active {
+				row.CarriedID = "estimate.blocks.carried_trial"
+			}
+		}
+		switch {
+		case len(b.Packages) > 0:
+			active = true
+		case !active:
+			// Only the trial runs the service before the first purchase.
+			row.None = EstimateText{ID: "estimate.blocks.none_trial"}
+		case b.OverageMinutes == 0:
+			row.None = EstimateText{ID: "estimate.blocks.none_covered"}
+		default:
+			row.None = EstimateText{ID: "estimate.blocks.none"}
 		}
 		out = append(out, row)
 	}
@@ -324,33 +384,47 @@ func explain(lang language.Tag, in billing.EstimateInput, est billing.Estimate, 
 	for _, f := range in.Features {
 		premiumForFeature = premiumForFeature || f == billing.FeatureDedicatedSupport
 	}
-	for i, b := range est.Blocks {
+	active := false // R5: from the first paid package on
+	for _, b := range est.Blocks {
 		premiums := 0
 		for _, p := range b.Packages {
 			if p.Plan == billing.Premium {
 				premiums = p.Count
 			}
 		}
-		data := []any{"N", b.Index, "Usage", Int(b.UsageMinutes), "Packages", packagesText(lang, b.Packages), "Overage", Int(b.OverageMinutes)}
+		data := []any{"N", b.Index, "Prev", b.Index - 1, "Usage", Int(b.UsageMinutes),
+			"Packages", packagesText(lang, b.Packages), "Overage", Int(b.OverageMinutes)}
 		id := "estimate.explain.period"
 		switch {
-		case premiums > 0 && bulk != nil && (!premiumForFeature || premiums > 1):
-			id = "estimate.explain.premium"
-		case i == 0:
-			id = "estimate.explain.turn_on"
+		case len(b.Packages) == 0 && !active:
+			id = "estimate.explain.trial_period"
+		case len(b.Packages) == 0 && b.OverageMinutes == 0:
+			id = "estimate.explain.no_package_all"
 		case len(b.Packages) == 0:
 			id = "estimate.explain.no_package"
+		case premiums > 0 && bulk != nil && (!premiumForFeature || premiums > 1):
+			id = "estimate.explain.premium"
+		case !active:
+			id = "estimate.explain.turn_on"
 		}
-		if b.OverageMinutes == 0 && id != "estimate.explain.no_package" {
+		if b.OverageMinutes == 0 && len(b.Packages) > 0 {
 			id += "_all"
 		}
 		out = append(out, EstimateText{id, data})
 		if b.CarriedIn > 0 {
-			out = append(out, EstimateText{"estimate.explain.carry", []any{"N", b.Index, "Prev", b.Index - 1, "Minutes", Int(b.CarriedIn)}})
+			carry := "estimate.explain.carry"
+			if !active {
+				carry = "estimate.explain.carry_trial" // before the first purchase only the trial can carry in
+			}
+			out = append(out, EstimateText{carry, []any{"N", b.Index, "Prev", b.Index - 1, "Minutes", Int(b.CarriedIn)}})
 		}
-	}
-	if in.NewCustomer {
-		out = append(out, EstimateText{ID: "estimate.explain.trial"})
+		active = active || len(b.Packages) > 0
+		if len(b.Packages) == 0 && b.Index > 1 && len(in.Features) > 0 {
+			// R3: the previous period's packages are valid to the end of
+			// this period's first month, its only one (a longer period
+			// buys its own).
+			out = append(out, EstimateText{"estimate.explain.features_held", data})
+		}
 	}
 
 	// The nearest simple alternative that meets the features.

@@ -336,3 +336,102 @@ func TestEstimateExplanationSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// The page says what the trial alone would do for a new customer (R4, R5),
+// as the API's trial object does, in both languages; figures as in
+// billing/estimate_test.go, where their arithmetic is written out.
+func TestEstimatePageTrial(t *testing.T) {
+	jan2026 := billing.Month{Year: 2026, Month: time.January}
+	cases := []struct {
+		name           string
+		in             billing.EstimateInput
+		total          string
+		coversAll      string // "" when the page has no trial section
+		runsOut        string
+		refused        string
+		period1        map[string]string // what period 1's cell says, by language
+		asked, explain map[string]string
+	}{
+		{"R4 R5 the trial covers the usage: nothing to buy",
+			billing.EstimateInput{Start: jan2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("80"), NewCustomer: true},
+			"0.00", "true", "", "0",
+			map[string]string{"zh-CN": "不购买：由试用包覆盖", "en": "None: the trial covers it"},
+			nil,
+			map[string]string{"zh-CN": "试用包覆盖该期全部 960 分钟", "en": "the trial covers all its 960 minutes"}},
+		{"R5 the trial runs out in July: a Starter keeps the service running",
+			billing.EstimateInput{Start: jan2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("150"), NewCustomer: true},
+			"3,688.00", "false", "2026-07", "800",
+			map[string]string{"zh-CN": "1 × 入门包", "en": "1 × Starter"},
+			nil, nil},
+		{"R3 R5 the trial covers period 1 and month 13: a Starter from period 2",
+			billing.EstimateInput{Start: jan2026, Months: 24, MonthlyMinutes: decimal.RequireFromString("50"), NewCustomer: true},
+			"3,688.00", "false", "2027-01", "550",
+			map[string]string{"zh-CN": "不购买：由试用包覆盖", "en": "None: the trial covers it"},
+			nil,
+			map[string]string{"zh-CN": "试用包在首月 1 日发放，有效期至第 13 个月月底（R3）：它先于该期自己的套餐包抵扣了第 2 期首月的 50 分钟",
+				"en": "stays valid to the end of month 13 (R3): it covers 50 minutes of period 2's first month"}},
+		{"R4 no trial before 2019-06-01",
+			billing.EstimateInput{Start: billing.Month{Year: 2019, Month: time.May}, Months: 12, MonthlyMinutes: decimal.RequireFromString("60000"), NewCustomer: true},
+			"20,438.00", "false", "2019-05", "720,000",
+			map[string]string{"zh-CN": "1 × 入门包", "en": "1 × Starter"},
+			map[string]string{"zh-CN": "没有试用包", "en": "no trial"}, nil},
+		{"a customer who is not new has no trial section",
+			billing.EstimateInput{Start: jan2026, Months: 12, MonthlyMinutes: decimal.RequireFromString("80")},
+			"3,688.00", "", "", "",
+			map[string]string{"zh-CN": "1 × 入门包", "en": "1 × Starter"},
+			nil, nil},
+		{"R3 R12 month 13 is held by period 1's Standard",
+			billing.EstimateInput{Start: jan2026, Months: 13, MonthlyMinutes: decimal.RequireFromString("100000"),
+				Features: []billing.Feature{billing.FeatureWhiteboardSDK}},
+			"35,938.00", "", "", "",
+			map[string]string{"zh-CN": "1 × 标准包", "en": "1 × Standard"},
+			nil,
+			map[string]string{"zh-CN": "第 2 期无需为所需功能购买套餐包", "en": "Period 2 needs no package for the required features"}},
+	}
+	for _, c := range cases {
+		for _, l := range estimateLangs {
+			t.Run(c.name+" "+l.name, func(t *testing.T) {
+				form := views.EstimateForm{Basis: views.EstimateByMinutes, MinutesPerMonth: c.in.MonthlyMinutes.String(), NewCustomer: c.in.NewCustomer}
+				doc, _ := estimateDoc(t, l.tag, estimatePage(t, l.tag, form, c.in))
+				if got := estimateSquash(estimateByID(doc, "estimate-total").Text()); !strings.Contains(got, c.total) {
+					t.Errorf("total: got %q, want %s", got, c.total)
+				}
+				if got := estimateSquash(estimateByID(doc, "block-packages").First().Text()); !strings.Contains(got, c.period1[l.name]) {
+					t.Errorf("period 1: got %q, want %q", got, c.period1[l.name])
+				}
+				trial := estimateByID(doc, "estimate-trial")
+				if c.coversAll == "" {
+					if trial.Length() != 0 {
+						t.Errorf("a trial section for a customer who is not new: %q", estimateSquash(trial.Text()))
+					}
+				} else {
+					if trial.Length() != 1 {
+						t.Fatal("no trial section for a new customer")
+					}
+					if got := estimateByID(trial, "trial-covers-all").AttrOr("data-value", "?"); got != c.coversAll {
+						t.Errorf("covers all: got %s, want %s", got, c.coversAll)
+					}
+					if got := estimateByID(trial, "trial-runs-out").AttrOr("data-value", "?"); got != c.runsOut {
+						t.Errorf("runs out: got %q, want %q", got, c.runsOut)
+					}
+					if got := estimateSquash(estimateByID(trial, "trial-refused").Text()); !strings.HasPrefix(got, c.refused+" ") {
+						t.Errorf("refused without a purchase: got %q, want %s minutes", got, c.refused)
+					}
+					if estimateSquash(estimateByID(trial, "trial-summary").Text()) == "" {
+						t.Error("the trial section says nothing")
+					}
+				}
+				if want := c.asked[l.name]; want != "" {
+					if got := estimateSquash(estimateByID(doc, "estimate-asked").Text()); !strings.Contains(got, want) {
+						t.Errorf("the question restated: got %q, want it to say %q", got, want)
+					}
+				}
+				if want := c.explain[l.name]; want != "" {
+					if got := estimateSquash(estimateByID(doc, "estimate-explanation").Text()); !strings.Contains(got, want) {
+						t.Errorf("explanation: got %q, want it to say %q", got, want)
+					}
+				}
+			})
+		}
+	}
+}
