@@ -31,11 +31,19 @@ var (
 // ParseInstant reads an RFC 3339 instant with an offset. Usage is counted
 // to the second (R6), so fractions of a second are dropped.
 func ParseInstant(s string) (time.Time, error) {
+	t, err := ParseInstantExact(s)
+	return t.Truncate(time.Second), err
+}
+
+// ParseInstantExact reads an RFC 3339 instant with an offset and keeps its
+// fraction of a second: a session's order is judged on the instants as
+// sent, before the fractions are dropped.
+func ParseInstantExact(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %q", ErrBadInstant, s)
 	}
-	return t.Truncate(time.Second), nil
+	return t, nil
 }
 
 // FormatInstant writes an instant in RFC 3339 at +08:00, as the API returns it.

@@ -71,7 +71,7 @@ func FuzzImportCSV(f *testing.F) {
 			if ce.Line < 1 || ce.Message == "" {
 				t.Fatalf("got %+v, want a line from 1 and a message", ce)
 			}
-			if res != (IngestResult{}) {
+			if res.Inserted+res.Duplicates+res.ConflictCount != 0 || res.Conflicts != nil {
 				t.Errorf("got counts %+v with the error, want none", res)
 			}
 			if got != (importedUsage{}) {
@@ -79,7 +79,7 @@ func FuzzImportCSV(f *testing.F) {
 			}
 			return
 		}
-		if res.Inserted+res.Duplicates == 0 {
+		if res.Inserted+res.Duplicates+res.ConflictCount == 0 {
 			t.Fatalf("got %+v, want an accepted file to count at least one line", res)
 		}
 		if got.Sessions != int64(res.Inserted) {
@@ -99,8 +99,11 @@ func FuzzImportCSV(f *testing.F) {
 		if err != nil {
 			t.Fatalf("importing the accepted file again: %v", err)
 		}
-		if want := (IngestResult{Duplicates: res.Inserted + res.Duplicates}); again != want {
-			t.Fatalf("importing the accepted file again: got %+v, want %+v", again, want)
+		// Every line stored is now a duplicate; a line that conflicted
+		// conflicts again.
+		if again.Inserted != 0 || again.Duplicates != res.Inserted+res.Duplicates || again.ConflictCount != res.ConflictCount {
+			t.Fatalf("importing the accepted file again: got %+v, want 0 inserted, %d duplicates, %d conflicts",
+				again, res.Inserted+res.Duplicates, res.ConflictCount)
 		}
 		if after := readImportedUsage(t, ro, app.SDKAppID, created, testNow); after != got {
 			t.Fatalf("importing the accepted file again: got %+v stored, want %+v unchanged", after, got)

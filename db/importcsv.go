@@ -46,7 +46,9 @@ func csvError(line int, field, format string, args ...any) *CSVError {
 // instants in RFC 3339. The whole file is one transaction: a line that the
 // API would refuse stores nothing and comes back as a *CSVError naming its
 // line and field. Sessions already stored, or met earlier in the file, are
-// counted as duplicates and skipped, as in InsertSessions.
+// counted as duplicates and skipped, as in InsertSessions; lines that
+// contradict a stored session are conflicts, not stored, reported with their
+// line numbers, and the rest of the file is stored.
 //
 // The file is streamed: rows are validated and written importChunk at a
 // time, each chunk adding its usage sums to the tables, so memory does not
@@ -73,6 +75,7 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 			return err
 		}
 		chunk := make([]billing.Session, 0, importChunk)
+		lines := make([]int, 0, importChunk)
 		flush := func() error {
 			if len(chunk) == 0 {
 				return nil
@@ -83,8 +86,14 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 			}
 			res.Inserted += n.Inserted
 			res.Duplicates += n.Duplicates
+			res.ConflictCount += n.ConflictCount
+			for _, c := range n.Conflicts {
+				if len(res.Conflicts) < MaxListedConflicts {
+					res.Conflicts = append(res.Conflicts, Conflict{Index: lines[c.Index], Reason: c.Reason})
+				}
+			}
 			clear(chunk) // let the strings of the written rows go
-			chunk = chunk[:0]
+			chunk, lines = chunk[:0], lines[:0]
 			report()
 			return nil
 		}
@@ -102,6 +111,7 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 				return err
 			}
 			chunk = append(chunk, sess)
+			lines = append(lines, line)
 			if len(chunk) == importChunk {
 				if err := flush(); err != nil {
 					return err
@@ -111,11 +121,12 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 		if err := flush(); err != nil {
 			return err
 		}
-		if res.Inserted+res.Duplicates == 0 {
+		if res.Inserted+res.Duplicates+res.ConflictCount == 0 {
 			return csvError(2, "", "the file holds no session after its header")
 		}
 		return audit(ctx, tx, now, AuditImport, app.AccountID,
-			fmt.Sprintf("application %d: %d sessions imported, %d duplicates skipped", sdkAppID, res.Inserted, res.Duplicates))
+			fmt.Sprintf("application %d: %d sessions imported, %d duplicates skipped, %d conflicts not stored",
+				sdkAppID, res.Inserted, res.Duplicates, res.ConflictCount))
 	})
 	if err != nil {
 		return IngestResult{}, err
@@ -174,13 +185,13 @@ func parseRow(line int, rec []string, app App, now time.Time) (billing.Session, 
 		if v == "" {
 			return s, csvError(line, field, "is required")
 		}
-		t, err := billing.ParseInstant(v)
+		t, err := billing.ParseInstantExact(v)
 		if err != nil {
 			return s, csvError(line, field, "must be an RFC 3339 instant with an offset, not %q", v)
 		}
 		*dst = t
 	}
-	if err := checkSession(line, s, app, now); err != nil {
+	if err := checkSession(line, &s, app, now); err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
 			return s, &CSVError{Line: line, Field: ve.Field, Message: ve.Message}

@@ -21,14 +21,49 @@ const (
 	MaxIdentifierLen = 128            // session, room and user ids, in characters
 )
 
-// IngestResult counts what a batch did.
+// IngestResult counts what a batch did. A duplicate is a row already
+// stored with the same content; a conflict is a row that matches a stored
+// session by its key but says something else about it: it is not stored,
+// and Conflicts says which row and why.
 type IngestResult struct {
 	Inserted   int
 	Duplicates int
+	// ConflictCount counts the conflicts; Conflicts lists them, all of
+	// them for an API batch, the first MaxListedConflicts of a CSV import.
+	ConflictCount int
+	Conflicts     []Conflict
 }
 
-// checkSession validates one session of app at index i.
-func checkSession(i int, s billing.Session, app App, now time.Time) error {
+// MaxListedConflicts bounds the conflicts an import lists by line (it
+// counts them all): a file of a million conflicting lines needs its first
+// lines looked at, not a million-line report.
+const MaxListedConflicts = 1000
+
+// Why a row conflicts with a stored session.
+const (
+	// ConflictSessionID: the session_id is stored with another room, user,
+	// joined_at or left_at.
+	ConflictSessionID = "session_id_differs"
+	// ConflictNaturalKey: room, user and joined_at are stored already under
+	// another session_id or none (or, for a row without one, with another
+	// left_at).
+	ConflictNaturalKey = "natural_key_taken"
+)
+
+// Conflict is one row of a batch that was not stored because it
+// contradicts a stored session. Index is the row's index in the batch (for
+// a CSV import, its line).
+type Conflict struct {
+	Index  int
+	Reason string
+}
+
+// checkSession validates one session of app at index i and drops the
+// fractions of a second of its instants (each instant on its own). The
+// order is judged on the instants as sent: left before joined is refused;
+// a stay shorter than a second is valid and lasts 0 seconds (R6: entering a
+// room counts).
+func checkSession(i int, s *billing.Session, app App, now time.Time) error {
 	bad := func(field, format string, args ...any) error {
 		return &ValidationError{Field: field, Index: i, Message: fmt.Sprintf(format, args...)}
 	}
@@ -42,14 +77,16 @@ func checkSession(i int, s billing.Session, app App, now time.Time) error {
 			return bad(f.name, "is longer than %d characters", MaxIdentifierLen)
 		}
 	}
+	if s.Left.Before(s.Joined) {
+		return bad("left_at", "%s is before joined_at %s", billing.FormatInstant(s.Left), billing.FormatInstant(s.Joined))
+	}
+	s.Joined, s.Left = s.Joined.Truncate(time.Second), s.Left.Truncate(time.Second)
 	switch {
 	case s.Joined.Before(billing.MinInstant):
 		return bad("joined_at", "%s is before 2015-01-01", billing.FormatInstant(s.Joined))
 	case s.Joined.Before(app.CreatedAt):
 		return bad("joined_at", "%s is before application %d was created (%s)",
 			billing.FormatInstant(s.Joined), app.SDKAppID, billing.FormatInstant(app.CreatedAt))
-	case !s.Left.After(s.Joined):
-		return bad("left_at", "%s is not after joined_at %s", billing.FormatInstant(s.Left), billing.FormatInstant(s.Joined))
 	case s.Left.After(now):
 		return bad("left_at", "%s is in the future", billing.FormatInstant(s.Left))
 	case s.Left.Sub(s.Joined) > MaxSessionLength:
@@ -58,13 +95,15 @@ func checkSession(i int, s billing.Session, app App, now time.Time) error {
 	return nil
 }
 
-// InsertSessions stores a batch of finished sessions of one application,
-// all or nothing: one invalid row refuses the whole batch with a
-// *ValidationError naming its index and field. A session whose id (or,
-// without one, whose room, user and joined_at) is already stored is a
-// duplicate: counted, stored once. The per-day and per-room sums are
-// updated in the same transaction. It sets each session's App and truncates
-// its instants to the second in place.
+// InsertSessions stores a batch of finished sessions of one application:
+// one invalid row refuses the whole batch with a *ValidationError naming its
+// index and field. A session whose id (or, without one, whose room, user and
+// joined_at) is already stored with the same content is a duplicate:
+// counted, stored once; one stored with other content is a conflict: not
+// stored, reported, and the rest of the batch is stored. Rows are judged in
+// order, so a row may duplicate or contradict an earlier row of the batch.
+// The per-day and per-room sums are updated in the same transaction. It sets
+// each session's App and truncates its instants to the second in place.
 func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (IngestResult, error) {
 	var res IngestResult
 	if len(sessions) == 0 {
@@ -79,9 +118,7 @@ func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []b
 	}
 	for i := range sessions {
 		sessions[i].App = sdkAppID
-		sessions[i].Joined = sessions[i].Joined.Truncate(time.Second)
-		sessions[i].Left = sessions[i].Left.Truncate(time.Second)
-		if err := checkSession(i, sessions[i], app, now); err != nil {
+		if err := checkSession(i, &sessions[i], app, now); err != nil {
 			return res, err
 		}
 	}
@@ -107,10 +144,27 @@ type roomKey struct {
 type usageSum struct{ seconds, sessions int64 }
 
 // insertSessions writes sessions and adds what was new to the usage sums.
+// Conflicts name rows by their index in sessions. A session that lies in a
+// month whose bill is already stored (or an earlier one) is late usage: it
+// is marked with the bill that will carry it, the month after the newest
+// stored bill.
 func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions []billing.Session) (IngestResult, error) {
 	var res IngestResult
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO sessions (sdk_app_id, session_id, room_id, user_id, joined_at, left_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	var newest sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(month) FROM issued_bills WHERE account_id = ?`, accountID).Scan(&newest); err != nil {
+		return res, fmt.Errorf("store: unable to read the newest issued bill: %w", err)
+	}
+	var stored billing.Month
+	var carrier any
+	if newest.Valid {
+		m, err := billing.ParseMonth(newest.String)
+		if err != nil {
+			return res, fmt.Errorf("store: issued bill has month %q: %w", newest.String, err)
+		}
+		stored, carrier = m, m.Next().String()
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO sessions (sdk_app_id, session_id, room_id, user_id, joined_at, left_at, late_carrier)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return res, fmt.Errorf("store: unable to prepare session insert: %w", err)
 	}
@@ -118,21 +172,39 @@ func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions [
 	days := map[dayKey]usageSum{}
 	rooms := map[roomKey]usageSum{}
 	var pieces []billing.Piece
-	for _, s := range sessions {
+	for i, s := range sessions {
 		var id any
 		if s.ID != "" {
 			id = s.ID
 		}
-		r, err := stmt.ExecContext(ctx, s.App, id, s.Room, s.User, unix(s.Joined), unix(s.Left))
+		var late any
+		if newest.Valid && !stored.Before(billing.MonthOf(s.Joined)) {
+			late = carrier
+		}
+		r, err := stmt.ExecContext(ctx, s.App, id, s.Room, s.User, unix(s.Joined), unix(s.Left), late)
 		if err != nil {
 			return res, fmt.Errorf("store: unable to insert session: %w", err)
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
-			res.Duplicates++
+			reason, err := conflictWith(ctx, tx, s)
+			if err != nil {
+				return res, err
+			}
+			if reason == "" {
+				res.Duplicates++
+			} else {
+				res.ConflictCount++
+				res.Conflicts = append(res.Conflicts, Conflict{Index: i, Reason: reason})
+			}
 			continue
 		}
 		res.Inserted++
 		pieces = billing.SplitSession(pieces[:0], s, s.Joined, s.Left)
+		if len(pieces) == 0 {
+			// A stay shorter than a second: no usage, but a session of
+			// its day and room all the same.
+			pieces = append(pieces, billing.Piece{Start: s.Joined, App: s.App})
+		}
 		lastMonth := ""
 		for _, p := range pieces {
 			dk := dayKey{billing.FormatDate(p.Start), s.App}
@@ -163,6 +235,38 @@ func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions [
 		}
 	}
 	return res, nil
+}
+
+// conflictWith tells why s, which a stored session kept out, was not
+// stored: "" when the stored session says the same (a duplicate), else the
+// reason of the conflict.
+func conflictWith(ctx context.Context, tx *sql.Tx, s billing.Session) (string, error) {
+	var room, user string
+	var joined, left int64
+	if s.ID != "" {
+		err := tx.QueryRowContext(ctx, `SELECT room_id, user_id, joined_at, left_at FROM sessions WHERE sdk_app_id = ? AND session_id = ?`,
+			s.App, s.ID).Scan(&room, &user, &joined, &left)
+		if errors.Is(err, sql.ErrNoRows) {
+			// The id is new: room, user and joined_at are what is taken.
+			return ConflictNaturalKey, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("store: unable to read the stored session: %w", err)
+		}
+		if room != s.Room || user != s.User || joined != unix(s.Joined) || left != unix(s.Left) {
+			return ConflictSessionID, nil
+		}
+		return "", nil
+	}
+	err := tx.QueryRowContext(ctx, `SELECT left_at FROM sessions WHERE sdk_app_id = ? AND room_id = ? AND user_id = ? AND joined_at = ?`,
+		s.App, s.Room, s.User, unix(s.Joined)).Scan(&left)
+	if err != nil {
+		return "", fmt.Errorf("store: unable to read the stored session: %w", err)
+	}
+	if left != unix(s.Left) {
+		return ConflictNaturalKey, nil
+	}
+	return "", nil
 }
 
 func checkRoomUser(room, user string) error {
@@ -243,9 +347,8 @@ func (s *Store) Leave(ctx context.Context, sdkAppID int64, room, user string, no
 			return fmt.Errorf("store: unable to leave: %w", err)
 		}
 		out = billing.Session{ID: out.ID, App: sdkAppID, Room: room, User: user, Joined: fromUnix(joined), Left: now}
-		if !out.Left.After(out.Joined) {
-			return nil // nothing to count
-		}
+		// Left in the second of joining: a 0-second stay, stored all the
+		// same (R6: entering a room counts).
 		rows := []billing.Session{out}
 		if out.Left.Sub(out.Joined) > MaxSessionLength {
 			rows = rows[:0]

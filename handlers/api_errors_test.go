@@ -182,7 +182,9 @@ func TestSessionBatchWithOneInvalidRowStoresNothing(t *testing.T) {
 		{"joined_at missing", 2, "joined_at", func(r map[string]any) { delete(r, "joined_at") }},
 		{"left_at that is garbage", 2, "left_at", func(r map[string]any) { r["left_at"] = "soon" }},
 		{"R6 left_at before joined_at", 1, "left_at", func(r map[string]any) { r["left_at"] = "2019-05-01T09:59:59+08:00" }},
-		{"R6 left_at equal to joined_at", 1, "left_at", func(r map[string]any) { r["left_at"] = "2019-05-01T10:00:00+08:00" }},
+		{"R6 left_at before joined_at within one second", 1, "left_at", func(r map[string]any) {
+			r["joined_at"], r["left_at"] = "2019-05-01T10:00:00.6+08:00", "2019-05-01T10:00:00.4+08:00"
+		}},
 		{"a session longer than 24 hours", 2, "left_at", func(r map[string]any) { r["left_at"] = "2019-05-02T10:00:01+08:00" }},
 		{"a session that ends in the future", 1, "left_at", func(r map[string]any) {
 			r["joined_at"], r["left_at"] = "2026-11-25T11:00:00+08:00", "2026-11-25T12:00:01+08:00"

@@ -461,10 +461,10 @@ func TestSessionBatches(t *testing.T) {
 
 	t.Run("without a session_id, room, user and joined_at identify the session", func(t *testing.T) {
 		again := c
-		again.Left = "2019-04-02T10:45:00+08:00" // same natural key, other end
+		again.Left = "2019-04-02T10:45:00+08:00" // same natural key, other end: a conflict
 		fresh := c
 		fresh.Joined, fresh.Left = "2019-04-03T10:00:00+08:00", "2019-04-03T10:01:00+08:00"
-		ins, dup := env.postSessions(app, []session{again, fresh})
+		ins, dup := env.postSessions(app, []session{c, again, fresh})
 		if ins != 1 || dup != 1 {
 			t.Errorf("got inserted %d duplicates %d, want 1 and 1", ins, dup)
 		}

@@ -102,7 +102,7 @@ func TestPageImportCSV(t *testing.T) {
 			t.Fatalf("got %d, want 422", rec.Code)
 		}
 		got := strings.Join(strings.Fields(doc(t, rec).Find(`[data-testid="import-error"]`).Text()), " ")
-		if !strings.Contains(got, "Line 4, left_at: 2026-11-03T09:00:00+08:00 is not after joined_at") {
+		if !strings.Contains(got, "Line 4, left_at: 2026-11-03T09:00:00+08:00 is before joined_at") {
 			t.Errorf("got %q, want it to name line 4 and left_at", got)
 		}
 		assertUnchanged(t, before, env.counts())

@@ -98,7 +98,7 @@ func (row sessionIn) session(i int) (billing.Session, error) {
 		if f.v == "" {
 			return s, rowError(i, f.name, "sessions[%d].%s is required", i, f.name)
 		}
-		if *f.dst, err = billing.ParseInstant(f.v); err != nil {
+		if *f.dst, err = billing.ParseInstantExact(f.v); err != nil {
 			return s, rowError(i, f.name, "sessions[%d].%s must be an RFC 3339 instant with an offset, not %q", i, f.name, f.v)
 		}
 	}
@@ -144,7 +144,30 @@ func (h *Handler) ingestSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]int{"inserted": res.Inserted, "duplicates": res.Duplicates})
+	return c.JSON(http.StatusCreated, newIngestJSON(res))
+}
+
+// ingestJSON is the answer to a batch: what was stored, what was already
+// stored, and which rows contradict a stored session.
+type ingestJSON struct {
+	Inserted    int            `json:"inserted"`
+	Duplicates  int            `json:"duplicates"`
+	Conflicts   int            `json:"conflicts"`
+	Conflicting []conflictJSON `json:"conflicting"`
+}
+
+type conflictJSON struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+}
+
+func newIngestJSON(res db.IngestResult) ingestJSON {
+	out := ingestJSON{Inserted: res.Inserted, Duplicates: res.Duplicates, Conflicts: res.ConflictCount,
+		Conflicting: make([]conflictJSON, 0, len(res.Conflicts))}
+	for _, c := range res.Conflicts {
+		out.Conflicting = append(out.Conflicting, conflictJSON{Index: c.Index, Reason: c.Reason})
+	}
+	return out
 }
 
 type roomIn struct {

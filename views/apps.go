@@ -179,13 +179,32 @@ type AppImport struct {
 	// Done says what was stored; Error why nothing was.
 	Done  LocalMsg
 	Error LocalMsg
+	// Conflicts counts the lines not stored because they contradict a
+	// stored session; ConflictLines says which (the first shownConflicts),
+	// MoreConflicts how many more there are.
+	Conflicts     LocalMsg
+	ConflictLines []LocalMsg
+	MoreConflicts LocalMsg
 }
+
+// shownConflicts bounds the conflicting lines listed on the page.
+const shownConflicts = 20
 
 // ImportDone reports an import into application sdkAppID that stored res.
 func ImportDone(sdkAppID int64, res db.IngestResult) AppImport {
 	id := strconv.FormatInt(sdkAppID, 10)
-	return AppImport{SDKAppID: id,
+	imp := AppImport{SDKAppID: id,
 		Done: msg("import.done", "SDKAppID", id, "Inserted", Int(int64(res.Inserted)), "Duplicates", Int(int64(res.Duplicates)))}
+	if res.ConflictCount > 0 {
+		imp.Conflicts = msg("import.conflicts", "Conflicts", Int(int64(res.ConflictCount)))
+		for _, c := range res.Conflicts[:min(len(res.Conflicts), shownConflicts)] {
+			imp.ConflictLines = append(imp.ConflictLines, msg("import.conflict."+c.Reason, "Line", Int(int64(c.Index))))
+		}
+		if more := res.ConflictCount - len(imp.ConflictLines); more > 0 {
+			imp.MoreConflicts = msg("import.conflicts_more", "More", Int(int64(more)))
+		}
+	}
+	return imp
 }
 
 // ImportFailed reports an import into application sdkAppID that stored
