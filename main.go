@@ -28,6 +28,7 @@ import (
 	"rtcbill/billing"
 	"rtcbill/db"
 	"rtcbill/handlers"
+	"rtcbill/jobs"
 	"rtcbill/views"
 )
 
@@ -103,6 +104,30 @@ func envOr(name, def string) string {
 	return def
 }
 
+// closeGraceFlag is --close-grace (env RTCBILL_CLOSE_GRACE): how long after
+// a month's end its bill waits before it is stored, so that usage reported
+// a little late still lands on its own month. The returned function gives
+// the value after parsing, or why the variable or flag cannot be used.
+func closeGraceFlag(fs *flag.FlagSet) func() (time.Duration, error) {
+	env := os.Getenv("RTCBILL_CLOSE_GRACE")
+	d := fs.Duration("close-grace", billing.DefaultCloseGrace, "wait after a month's end before its bill is stored, e.g. 1h, 90m (env RTCBILL_CLOSE_GRACE)")
+	return func() (time.Duration, error) {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "close-grace" })
+		if !set && env != "" {
+			v, err := time.ParseDuration(env)
+			if err != nil {
+				return 0, fmt.Errorf("RTCBILL_CLOSE_GRACE=%q is not a duration such as 1h or 30m", env)
+			}
+			*d = v
+		}
+		if *d < 0 {
+			return 0, fmt.Errorf("the close grace %s must not be negative", *d)
+		}
+		return *d, nil
+	}
+}
+
 func newFlags(name, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.Usage = func() {
@@ -116,8 +141,13 @@ func serve(args []string, logger *slog.Logger) error {
 	fs := newFlags("serve", "rtcbill serve: run the console and its JSON API.")
 	addr := fs.String("addr", envOr("RTCBILL_ADDR", "127.0.0.1:8080"), "listen address (env RTCBILL_ADDR)")
 	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file, created on first start (env RTCBILL_DB)")
+	closeGrace := closeGraceFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	grace, err := closeGrace()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -126,14 +156,21 @@ func serve(args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	// The monthly close: every month that has ended gets its bills issued
-	// before the first request, so that no issued bill waits for a read.
-	if n, err := store.CloseMonth(ctx, billing.MonthOf(time.Now()).Prev(), time.Now()); err != nil {
+	store.SetCloseGrace(grace)
+	// The monthly close runs as a job in the background, at start and then
+	// every minute: the server answers at once whatever there is to close.
+	sched, err := jobs.Start(ctx, jobs.Config{Store: store, Logger: logger, Now: time.Now})
+	if err != nil {
 		store.Close()
-		return fmt.Errorf("closing ended months: %w", err)
-	} else if n > 0 {
-		logger.Info("issued the bills of ended months", "bills", n)
+		return err
 	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := sched.Stop(stopCtx); err != nil {
+			logger.Error("stopping the job queue", "error", err)
+		}
+	}()
 	token := os.Getenv("RTCBILL_ADMIN_TOKEN")
 	if token == "" {
 		logger.Warn("RTCBILL_ADMIN_TOKEN is unset: no staff token exists, staff API calls answer 401")
@@ -177,7 +214,12 @@ func printBill(args []string, stdout io.Writer) error {
 	account := fs.Int64("account", 0, "account id (required)")
 	monthArg := fs.String("month", "", "month YYYY-MM, CST (required)")
 	asJSON := fs.Bool("json", false, "print the bill as the API's JSON")
+	closeGrace := closeGraceFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	grace, err := closeGrace()
+	if err != nil {
 		return err
 	}
 	if *account <= 0 {
@@ -196,6 +238,7 @@ func printBill(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	store.SetCloseGrace(grace)
 	b, err := store.Bill(ctx, *account, month, time.Now())
 	if errors.Is(err, db.ErrNotFound) {
 		return fmt.Errorf("bill: no account %d in %s", *account, *path)
@@ -455,6 +498,15 @@ func importCommand(args []string, stdout, progressOut io.Writer) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	fmt.Fprintf(stdout, "imported %d sessions, %d duplicates skipped\n", res.Inserted, res.Duplicates)
+	if res.ConflictCount > 0 {
+		fmt.Fprintf(stdout, "%d lines contradict sessions already stored and were not stored:\n", res.ConflictCount)
+		for _, c := range res.Conflicts {
+			fmt.Fprintf(stdout, "  line %d: %s\n", c.Index, c.Reason)
+		}
+		if more := res.ConflictCount - len(res.Conflicts); more > 0 {
+			fmt.Fprintf(stdout, "  and %d more\n", more)
+		}
+	}
 	return nil
 }
 
@@ -506,11 +558,17 @@ func backupCommand(args []string, stdout io.Writer) error {
 }
 
 func closeCommand(args []string, stdout io.Writer) error {
-	fs := newFlags("close", "rtcbill close: issue every account's bills up to a month that has ended (the monthly close).\n"+
-		"Issued bills never change; the server also closes every ended month when it starts.")
+	fs := newFlags("close", "rtcbill close: store every account's bills up to a month that has ended (the monthly close).\n"+
+		"Stored bills never change; a month may be closed once its end plus the close grace has passed.\n"+
+		"The server also closes every such month in the background, at start and every minute.")
 	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file (env RTCBILL_DB)")
 	monthArg := fs.String("month", "", "the last month to close, YYYY-MM (required)")
+	closeGrace := closeGraceFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	grace, err := closeGrace()
+	if err != nil {
 		return err
 	}
 	month, err := billing.ParseMonth(*monthArg)
@@ -526,6 +584,7 @@ func closeCommand(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	store.SetCloseGrace(grace)
 	n, err := store.CloseMonth(ctx, month, time.Now())
 	if err != nil {
 		return fmt.Errorf("close: %w", err)

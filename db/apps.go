@@ -63,7 +63,7 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 		return audit(ctx, tx, now, AuditApp, accountID, detail+backdated(app.CreatedAt, now))
 	})
 	if err == nil {
-		s.closed.Delete(accountID) // it may open an earlier month
+		s.forgetClosed(accountID) // it may open an earlier month
 	}
 	return app, granted, err
 }

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"sync/atomic"
 	"time"
 
 	"rtcbill/billing"
@@ -14,22 +14,25 @@ import (
 
 // Bill is an account's bill for month as of now (R11): an estimate while
 // the month runs, computed afresh at each read; once the month is over, the
-// bill issued for it, stored at its first read (or by a monthly close) and
-// never changed again. Sessions recorded later for an issued month are kept
-// and billed on the next open bill as late usage. ErrNotFound when there is
-// no such account.
+// bill issued for it. Until the close grace has passed after the month's
+// end it is still computed at each read and stored nowhere; after that it
+// is stored at its first read (or by a close) and never changed again.
+// Sessions recorded later for a stored month are kept and billed on the
+// next bill not yet stored as late usage. ErrNotFound when there is no such
+// account.
 func (s *Store) Bill(ctx context.Context, accountID int64, month billing.Month, now time.Time) (billing.Bill, error) {
-	ended := !now.Before(month.End())
-	through := month
-	if !ended {
-		through = billing.MonthOf(now).Prev()
+	closable := billing.ClosableThrough(now, s.closeGrace)
+	stored := !closable.Before(month)
+	through := closable
+	if stored {
+		through = month
 	}
 	if _, err := s.closeAccount(ctx, accountID, through, now); err != nil {
 		return billing.Bill{}, err
 	}
 	var bill billing.Bill
 	err := s.readTx(ctx, func(tx querier) error {
-		if ended {
+		if stored {
 			key := issuedKey{accountID, month}
 			if b, ok := s.issued.get(key); ok {
 				bill = b
@@ -46,24 +49,30 @@ func (s *Store) Bill(ctx context.Context, accountID int64, month billing.Month, 
 			// A month before the account's first application or package
 			// has nothing to issue: its bill is computed, empty.
 		}
-		st, err := loadIssued(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
 		pkgs, err := packagesOf(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
-		rating, err := rateAccount(ctx, tx, accountID, pkgs, month.Start(), month.End())
-		if err != nil {
-			return err
-		}
-		bill, err = makeBill(ctx, tx, accountID, month, rating, pkgs, now)
-		if err == nil && !ended {
-			bill.AddLateUsage(st.lateFor(month, rating)...)
-		}
+		bill, err = computeBill(ctx, tx, accountID, month, pkgs, now)
 		return err
 	})
+	return bill, err
+}
+
+// computeBill is month's bill computed from what is stored: R11 from a
+// rating of the account through the month, its breakdowns, and the late
+// usage it carries.
+func computeBill(ctx context.Context, q querier, accountID int64, month billing.Month, pkgs []billing.Package, now time.Time) (billing.Bill, error) {
+	rating, err := rateAccount(ctx, q, accountID, pkgs, month.Start(), month.End())
+	if err != nil {
+		return billing.Bill{}, err
+	}
+	bill, err := makeBill(ctx, q, accountID, month, rating, pkgs, now)
+	if err != nil {
+		return bill, err
+	}
+	late, err := lateUsage(ctx, q, accountID, month, pkgs)
+	bill.AddLateUsage(late...)
 	return bill, err
 }
 
@@ -81,14 +90,69 @@ func makeBill(ctx context.Context, q querier, accountID int64, month billing.Mon
 // rateAccount rates an account from the earliest of from and its first
 // package's validity up to until.
 func rateAccount(ctx context.Context, q querier, accountID int64, pkgs []billing.Package, from, until time.Time) (billing.Rating, error) {
-	if e := earliestValidity(pkgs); !e.IsZero() && e.Before(from) {
-		from = e
-	}
-	pieces, err := loadPieces(ctx, q, accountID, from, until, billing.ActiveSince(pkgs))
+	pieces, err := accountPieces(ctx, q, accountID, pkgs, from, until)
 	if err != nil {
 		return billing.Rating{}, err
 	}
 	return billing.Rate(pkgs, pieces, until), nil
+}
+
+// accountPieces is the account's usage from the earliest of from and its
+// first package's validity up to until, as pieces to rate.
+func accountPieces(ctx context.Context, q querier, accountID int64, pkgs []billing.Package, from, until time.Time) ([]billing.Piece, error) {
+	if e := earliestValidity(pkgs); !e.IsZero() && e.Before(from) {
+		from = e
+	}
+	return loadPieces(ctx, q, accountID, from, until, billing.ActiveSince(pkgs))
+}
+
+// lateUsage is the late-usage lines the bill of carrier holds: the
+// overage added by the sessions recorded after the bills of their months
+// were stored, which were marked for carrier when they were recorded
+// (insertSessions).
+func lateUsage(ctx context.Context, q querier, accountID int64, carrier billing.Month, pkgs []billing.Package) ([]billing.LateUsage, error) {
+	rows, err := q.QueryContext(ctx, `
+		SELECT s.sdk_app_id, COALESCE(s.session_id, ''), s.room_id, s.user_id, s.joined_at, s.left_at
+		FROM apps a JOIN sessions s ON s.sdk_app_id = a.sdk_app_id
+		WHERE a.account_id = ? AND s.late_carrier = ?`, accountID, carrier.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read late sessions: %w", err)
+	}
+	var late []billing.Piece
+	from := carrier.Start()
+	for rows.Next() {
+		var ls billing.Session
+		var joined, left int64
+		if err := rows.Scan(&ls.App, &ls.ID, &ls.Room, &ls.User, &joined, &left); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: unable to read a late session: %w", err)
+		}
+		ls.Joined, ls.Left = fromUnix(joined), fromUnix(left)
+		if ls.ID == "" {
+			ls.ID = naturalKey(ls)
+		}
+		if ls.Joined.Before(from) {
+			late = billing.SplitSession(late, ls, ls.Joined, carrier.Start())
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to read late sessions: %w", err)
+	}
+	if len(late) == 0 {
+		return nil, nil
+	}
+	first := late[0].Start
+	for _, p := range late {
+		if p.Start.Before(first) {
+			first = p.Start
+		}
+	}
+	pieces, err := accountPieces(ctx, q, accountID, pkgs, billing.MonthOf(first).Start(), carrier.Start())
+	if err != nil {
+		return nil, err
+	}
+	return billing.LateUsageLines(pkgs, pieces, late, carrier), nil
 }
 
 // firstBillMonth is the month of an account's first application or
@@ -110,60 +174,26 @@ func firstBillMonth(ctx context.Context, q querier, accountID int64, pkgs []bill
 	return billing.MonthOf(from), true, nil
 }
 
-// issuedState is what an account's issued bills say: each issued month's
-// overage as issued, and the late minutes of each month already billed.
-type issuedState struct {
-	overage map[billing.Month]int64
-	late    map[billing.Month]int64
-}
-
-func loadIssued(ctx context.Context, q querier, accountID int64) (issuedState, error) {
-	st := issuedState{overage: map[billing.Month]int64{}, late: map[billing.Month]int64{}}
-	read := func(query string, into map[billing.Month]int64) error {
-		rows, err := q.QueryContext(ctx, query, accountID)
+// storedMonths is the set of months whose bill the account has stored.
+func storedMonths(ctx context.Context, q querier, accountID int64) (map[billing.Month]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT month FROM issued_bills WHERE account_id = ?`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read issued bills: %w", err)
+	}
+	defer rows.Close()
+	out := map[billing.Month]bool{}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, fmt.Errorf("store: unable to read issued bills: %w", err)
+		}
+		month, err := billing.ParseMonth(m)
 		if err != nil {
-			return fmt.Errorf("store: unable to read issued bills: %w", err)
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var m string
-			var n int64
-			if err := rows.Scan(&m, &n); err != nil {
-				return fmt.Errorf("store: unable to read issued bills: %w", err)
-			}
-			month, err := billing.ParseMonth(m)
-			if err != nil {
-				return err
-			}
-			into[month] = n
-		}
-		return rows.Err()
+		out[month] = true
 	}
-	if err := read(`SELECT month, overage_minutes FROM issued_bills WHERE account_id = ?`, st.overage); err != nil {
-		return st, err
-	}
-	err := read(`SELECT from_month, SUM(minutes) FROM issued_late_usage WHERE account_id = ? GROUP BY from_month`, st.late)
-	return st, err
-}
-
-// lateFor is the late usage a bill of month carries: for every issued
-// month before it, the overage it has now beyond what its bill and later
-// bills have billed. Sessions only add usage, so overage only grows.
-func (st issuedState) lateFor(month billing.Month, rating billing.Rating) []billing.LateUsage {
-	var months []billing.Month
-	for m := range st.overage {
-		if m.Before(month) {
-			months = append(months, m)
-		}
-	}
-	slices.SortFunc(months, func(a, b billing.Month) int { return a.Start().Compare(b.Start()) })
-	var out []billing.LateUsage
-	for _, m := range months {
-		if d := rating.Month(m).OverageMinutes() - st.overage[m] - st.late[m]; d > 0 {
-			out = append(out, billing.NewLateUsage(m, d))
-		}
-	}
-	return out
+	return out, rows.Err()
 }
 
 func issuedBill(ctx context.Context, q querier, accountID int64, month billing.Month) (billing.Bill, bool, error) {
@@ -190,22 +220,51 @@ func issuedBill(ctx context.Context, q querier, accountID int64, month billing.M
 	return b, true, nil
 }
 
-// closeAccount issues every bill of the account up to through (a month
-// that has ended) that is not issued yet, oldest first, all in one
-// transaction: the account is rated once.
+// closedMark is the memo of closeAccount: every bill of the account
+// through the month is stored, as of the account's generation gen.
+type closedMark struct {
+	through billing.Month
+	gen     uint64
+}
+
+// generation is the account's counter of recorded applications and
+// packages: forgetClosed moves it on, and a closedMark of an earlier
+// generation says nothing.
+func (s *Store) generation(accountID int64) *atomic.Uint64 {
+	g, _ := s.gens.LoadOrStore(accountID, new(atomic.Uint64))
+	return g.(*atomic.Uint64)
+}
+
+// forgetClosed is called after an application or a package of the account
+// is committed: it may be backdated and open an earlier month to close.
+func (s *Store) forgetClosed(accountID int64) { s.generation(accountID).Add(1) }
+
+// testHookClosedChecked, when set (by tests), runs in closeAccount after it
+// found every bill stored and before it remembers so.
+var testHookClosedChecked func(accountID int64)
+
+// closeAccount stores every bill of the account up to through (a month
+// whose close grace has passed) that is not stored yet, oldest first, all
+// in one transaction: the account is rated once.
 func (s *Store) closeAccount(ctx context.Context, accountID int64, through billing.Month, now time.Time) (n int, err error) {
-	// Issued bills are never removed, so once every month through some
-	// month is issued it stays so, until a new application or package of
-	// the account (which may be backdated into an earlier month) forgets it.
-	if m, ok := s.closed.Load(accountID); ok && !m.(billing.Month).Before(through) {
-		return 0, nil
+	// Stored bills are never removed, so once every month through some
+	// month is stored it stays so, until a new application or package of
+	// the account (which may be backdated into an earlier month) moves the
+	// account's generation on. The generation is read before the check and
+	// kept with the memo: an application committed while the check runs
+	// leaves a memo of the generation before it, which is then ignored.
+	gen := s.generation(accountID).Load()
+	if m, ok := s.closed.Load(accountID); ok {
+		if mark := m.(closedMark); mark.gen == gen && !mark.through.Before(through) {
+			return 0, nil
+		}
 	}
 	defer func() {
 		if err == nil {
-			s.closed.Store(accountID, through)
+			s.closed.Store(accountID, closedMark{through, gen})
 		}
 	}()
-	// Most reads find everything issued already: check without the writer.
+	// Most reads find everything stored already: check without the writer.
 	var missing bool
 	err = s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
@@ -215,8 +274,14 @@ func (s *Store) closeAccount(ctx context.Context, accountID int64, through billi
 		missing, err = unissued(ctx, tx, accountID, through)
 		return err
 	})
-	if err != nil || !missing {
+	if err != nil {
 		return 0, err
+	}
+	if !missing {
+		if testHookClosedChecked != nil {
+			testHookClosedChecked(accountID)
+		}
+		return 0, nil
 	}
 	issued := 0
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -225,26 +290,30 @@ func (s *Store) closeAccount(ctx context.Context, accountID int64, through billi
 			return err
 		}
 		first, ok, err := firstBillMonth(ctx, tx, accountID, pkgs)
-		if err != nil || !ok || through.Before(first) {
+		if err != nil || !ok {
 			return err
 		}
-		st, err := loadIssued(ctx, tx, accountID)
+		have, err := storedMonths(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
-		rating, err := rateAccount(ctx, tx, accountID, pkgs, first.Start(), through.End())
+		months := billing.MonthsToClose(first, through, func(m billing.Month) bool { return have[m] })
+		if len(months) == 0 {
+			return nil
+		}
+		rating, err := rateAccount(ctx, tx, accountID, pkgs, months[0].Start(), through.End())
 		if err != nil {
 			return err
 		}
-		for m := first; !through.Before(m); m = m.Next() {
-			if _, done := st.overage[m]; done {
-				continue
-			}
+		for _, m := range months {
 			bill, err := makeBill(ctx, tx, accountID, m, rating, pkgs, now)
 			if err != nil {
 				return err
 			}
-			late := st.lateFor(m, rating)
+			late, err := lateUsage(ctx, tx, accountID, m, pkgs)
+			if err != nil {
+				return err
+			}
 			bill.AddLateUsage(late...)
 			body, err := json.Marshal(bill)
 			if err != nil {
@@ -259,9 +328,7 @@ func (s *Store) closeAccount(ctx context.Context, accountID int64, through billi
 					accountID, m.String(), l.Month.String(), l.Minutes); err != nil {
 					return fmt.Errorf("store: unable to record late usage on %s: %w", m, err)
 				}
-				st.late[l.Month] += l.Minutes
 			}
-			st.overage[m] = bill.Overage
 			issued++
 		}
 		return nil
@@ -270,7 +337,7 @@ func (s *Store) closeAccount(ctx context.Context, accountID int64, through billi
 }
 
 // unissued reports whether some month from the account's first to
-// through has no issued bill.
+// through has no stored bill.
 func unissued(ctx context.Context, q querier, accountID int64, through billing.Month) (bool, error) {
 	pkgs, err := packagesOf(ctx, q, accountID)
 	if err != nil {
@@ -292,36 +359,63 @@ func unissued(ctx context.Context, q querier, accountID int64, through billing.M
 	return have < want, nil
 }
 
-// CloseMonth issues, for every account, every bill up to month, which must
-// be over: the monthly close. It returns how many bills it issued.
-func (s *Store) CloseMonth(ctx context.Context, month billing.Month, now time.Time) (int, error) {
-	if now.Before(month.End()) {
-		return 0, invalid("month", "%s is not over yet", month)
+// CloseBatch is the unit of the monthly close: for at most limit accounts
+// with an id above after, in id order, it stores every bill through month.
+// Each account is its own transaction, so the writer is never held for
+// long. It returns the last account id it looked at (0 when there was none
+// left) and how many bills it stored.
+func (s *Store) CloseBatch(ctx context.Context, month billing.Month, after int64, limit int, now time.Time) (last int64, issued int, err error) {
+	if closable := billing.ClosableThrough(now, s.closeGrace); closable.Before(month) {
+		return 0, 0, invalid("month", "%s cannot be closed before %s (its end plus the close grace of %s)",
+			month, billing.FormatInstant(month.End().Add(s.closeGrace)), s.closeGrace)
 	}
-	rows, err := s.rq.QueryContext(ctx, `SELECT id FROM accounts ORDER BY id`)
+	rows, err := s.rq.QueryContext(ctx, `SELECT id FROM accounts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
-		return 0, fmt.Errorf("store: unable to list accounts: %w", err)
+		return 0, 0, fmt.Errorf("store: unable to list accounts: %w", err)
 	}
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, 0, err
 		}
 		ids = append(ids, id)
 	}
 	rows.Close()
-	total := 0
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("store: unable to list accounts: %w", err)
+	}
 	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return last, issued, err
+		}
 		n, err := s.closeAccount(ctx, id, month, now)
 		if err != nil {
+			return last, issued, err
+		}
+		last, issued = id, issued+n
+	}
+	return last, issued, nil
+}
+
+// CloseMonth stores, for every account, every bill up to month, whose close
+// grace must have passed: the monthly close, in batches. It returns how
+// many bills it stored.
+func (s *Store) CloseMonth(ctx context.Context, month billing.Month, now time.Time) (int, error) {
+	total := 0
+	for after := int64(0); ; {
+		last, n, err := s.CloseBatch(ctx, month, after, closeBatchSize, now)
+		total += n
+		if err != nil || last == 0 {
 			return total, err
 		}
-		total += n
+		after = last
 	}
-	return total, nil
 }
+
+// closeBatchSize is how many accounts one CloseBatch call takes.
+const closeBatchSize = 500
 
 func appUsage(ctx context.Context, q querier, accountID int64, month billing.Month) ([]billing.AppUsage, error) {
 	rows, err := q.QueryContext(ctx, `SELECT sdk_app_id, SUM(seconds) FROM usage_daily
@@ -361,11 +455,13 @@ func roomUsage(ctx context.Context, q querier, accountID int64, month billing.Mo
 }
 
 // Bills is every monthly bill of an account as of now, newest first: from
-// the month of its first application or package to now's month. Ended
-// months are their issued bills; the running month is an estimate.
+// the month of its first application or package to now's month. Months
+// whose close grace has passed are their stored bills; the others (the
+// running month, and the month just ended during its grace) are computed.
 func (s *Store) Bills(ctx context.Context, accountID int64, now time.Time) ([]billing.Bill, error) {
 	current := billing.MonthOf(now)
-	if _, err := s.closeAccount(ctx, accountID, current.Prev(), now); err != nil {
+	closable := billing.ClosableThrough(now, s.closeGrace)
+	if _, err := s.closeAccount(ctx, accountID, closable, now); err != nil {
 		return nil, err
 	}
 	var bills []billing.Bill
@@ -378,24 +474,26 @@ func (s *Store) Bills(ctx context.Context, accountID int64, now time.Time) ([]bi
 		if err != nil || !ok || current.Before(first) {
 			return err
 		}
-		st, err := loadIssued(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		rating, err := rateAccount(ctx, tx, accountID, pkgs, current.Start(), current.End())
-		if err != nil {
-			return err
-		}
-		open := billing.MakeBill(rating.Month(current), pkgs, now)
-		open.AddLateUsage(st.lateFor(current, rating)...)
-		bills = append(bills, open)
-		for m := current.Prev(); !m.Before(first); m = m.Prev() {
+		for m := current; !m.Before(first); m = m.Prev() {
+			if closable.Before(m) {
+				b, err := computeBill(ctx, tx, accountID, m, pkgs, now)
+				if err != nil {
+					return err
+				}
+				bills = append(bills, b)
+				continue
+			}
 			b, ok, err := issuedBill(ctx, tx, accountID, m)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("store: the bill of %s was not issued", m)
+				// An application or package backdated into this month
+				// was committed after the close above: compute the bill
+				// now; the next read stores it.
+				if b, err = computeBill(ctx, tx, accountID, m, pkgs, now); err != nil {
+					return err
+				}
 			}
 			bills = append(bills, b)
 		}

@@ -64,7 +64,7 @@ func (s *Store) Purchase(ctx context.Context, accountID int64, planCode string, 
 			fmt.Sprintf("%s %s %s", pkg.Plan, pkg.OrderID, billing.FormatMoney(pkg.Price))+backdated(pkg.PurchasedAt, now))
 	})
 	if err == nil && created {
-		s.closed.Delete(accountID) // a backdated package may open an earlier month
+		s.forgetClosed(accountID) // a backdated package may open an earlier month
 	}
 	return pkg, created, err
 }

@@ -67,9 +67,21 @@ type Store struct {
 	// accounts caches Account: an account never changes once opened.
 	accounts sync.Map // int64 → Account
 	// closed remembers, per account, the month through which every bill
-	// is issued (see closeAccount).
-	closed sync.Map // int64 → billing.Month
+	// is stored, and gens the account's generation (see closeAccount).
+	closed sync.Map // int64 → closedMark
+	gens   sync.Map // int64 → *atomic.Uint64
+	// closeGrace is how long after a month's end its bill waits before it
+	// is stored (see Bill).
+	closeGrace time.Duration
+	path       string
 }
+
+// SetCloseGrace sets how long after a month's end its bill waits before it
+// may be stored (billing.DefaultCloseGrace unless set). Call it before use.
+func (s *Store) SetCloseGrace(d time.Duration) { s.closeGrace = d }
+
+// CloseGrace is the wait after a month's end before its bill is stored.
+func (s *Store) CloseGrace() time.Duration { return s.closeGrace }
 
 // issuedCache holds decoded issued bills, at most issuedCacheSize; when full
 // it starts afresh, which is enough for bills read in bursts.
@@ -102,15 +114,19 @@ func (c *issuedCache) put(k issuedKey, b billing.Bill) {
 }
 
 // dsn sets the pragmas on every pooled connection: WAL so readers and the
-// writer do not block each other, synchronous=NORMAL (durable at every
-// checkpoint, safe against corruption in WAL mode), a busy timeout for other
-// processes (the command line next to a running server), foreign keys on.
+// writer do not block each other, a busy timeout for other processes (the
+// command line next to a running server), foreign keys on. The writer runs
+// with synchronous=FULL: in WAL mode NORMAL syncs only at checkpoints, so a
+// power loss or an OS crash could lose transactions already acknowledged
+// with a 201; FULL syncs the WAL at every commit, so an acknowledged batch
+// or purchase is on disk. Readers write nothing and keep the default.
 func dsn(path string, write bool) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	if write {
+		q.Add("_pragma", "synchronous(FULL)")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
@@ -139,7 +155,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &Store{w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}}, nil
+	return &Store{w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}, path: path, closeGrace: billing.DefaultCloseGrace}, nil
 }
 
 // Close closes both pools; the last connection to close checkpoints the WAL.
