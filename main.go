@@ -19,7 +19,6 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -340,11 +339,8 @@ func userCommand(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(password) < db.MinPasswordLen {
-		return fmt.Errorf("user add: the password is too short: at least %d characters", db.MinPasswordLen)
-	}
-	if len(password) > db.MaxPasswordLen {
-		return fmt.Errorf("user add: the password is too long: at most %d bytes", db.MaxPasswordLen)
+	if p := db.CheckPassword(password, *email); p != db.PasswordOK {
+		return fmt.Errorf("user add: the password is %s", p)
 	}
 	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
 	store, err := db.Open(ctx, *path)

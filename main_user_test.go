@@ -95,7 +95,7 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 		args        []string
 		want        string // in the error
 	}{
-		{"a short password", "too short\n", []string{"--email", "a@example.com", "--role", "admin"}, "at least 10 characters"},
+		{"a short password", "too short\n", []string{"--email", "a@example.com", "--role", "admin"}, "at least 12 characters"},
 		{"no password at all", "", []string{"--email", "a@example.com", "--role", "admin"}, "no password"},
 		{"a missing role", cliPassword, []string{"--email", "a@example.com"}, "--role is required"},
 		{"an unknown role", cliPassword, []string{"--email", "a@example.com", "--role", "root"}, `unknown role "root"`},

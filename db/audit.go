@@ -41,6 +41,13 @@ const (
 	AuditTokenRevoked  = "token_revoked"
 	AuditUserCreated   = "user_created"
 	AuditImport        = "sessions_imported"
+
+	AuditPasswordChanged      = "password_changed"
+	AuditSignedOutEverywhere  = "signed_out_everywhere"
+	AuditUserDisabled         = "user_disabled"
+	AuditUserEnabled          = "user_enabled"
+	AuditPasswordResetCreated = "password_reset_created" // an admin made a reset link
+	AuditPasswordReset        = "password_reset"         // the link was used
 )
 
 // AuditEntry is one line of the audit trail.

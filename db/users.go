@@ -5,12 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Role is what a user may do.
@@ -40,46 +36,26 @@ type User struct {
 	Role      Role
 	AccountID int64 // customers only
 	CreatedAt time.Time
+	// Disabled users cannot sign in, and their sessions end.
+	Disabled bool
+	// SessionEpoch counts the times every session of the user was ended
+	// (sign out everywhere, a new password, disabling): a session started
+	// under an older epoch is no longer valid.
+	SessionEpoch int64
 }
-
-// Password rules: long enough to resist guessing, short enough for bcrypt
-// (which reads at most 72 bytes).
-const (
-	MinPasswordLen = 10
-	MaxPasswordLen = 72
-)
 
 // ErrBadCredentials is a sign-in with an unknown e-mail or a wrong password;
 // the two are not told apart.
 var ErrBadCredentials = errors.New("store: wrong e-mail or password")
 
+// ErrUserDisabled is a sign-in with the right password of a disabled user.
+// It is also ErrBadCredentials, so that it gets the same answer.
+var ErrUserDisabled = fmt.Errorf("%w (the user is disabled)", ErrBadCredentials)
+
 // ErrEmailTaken is a sign-up or a new user with an e-mail already in use.
 var ErrEmailTaken = errors.New("store: e-mail already has a user")
 
-func checkEmail(email string) (string, error) {
-	email = strings.TrimSpace(email)
-	if email == "" {
-		return "", invalid("email", "is required")
-	}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
-		return "", invalid("email", "%q is not an e-mail address", email)
-	}
-	return email, nil
-}
-
-func hashPassword(password string) (string, error) {
-	switch n := utf8.RuneCountInString(password); {
-	case n < MinPasswordLen:
-		return "", invalid("password", "must be at least %d characters", MinPasswordLen)
-	case len(password) > MaxPasswordLen:
-		return "", invalid("password", "must be at most %d bytes", MaxPasswordLen)
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-	if err != nil {
-		return "", fmt.Errorf("store: unable to hash the password: %w", err)
-	}
-	return string(h), nil
-}
+func checkEmail(email string) (string, error) { return CleanEmail("email", email) }
 
 func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role Role, accountID int64, now time.Time) (User, error) {
 	u := User{Email: email, Role: role, AccountID: accountID, CreatedAt: now.Truncate(time.Second)}
@@ -113,7 +89,7 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, role Rol
 	if (role == RoleCustomer) != (accountID != 0) {
 		return User{}, invalid("account", "a customer belongs to one account; staff to none")
 	}
-	hash, err := hashPassword(password)
+	hash, err := hashPassword(ctx, password, email)
 	if err != nil {
 		return User{}, err
 	}
@@ -142,7 +118,7 @@ func (s *Store) SignUp(ctx context.Context, name, email, password string, now ti
 	if email, err = checkEmail(email); err != nil {
 		return User{}, Account{}, err
 	}
-	hash, err := hashPassword(password)
+	hash, err := hashPassword(ctx, password, email)
 	if err != nil {
 		return User{}, Account{}, err
 	}
@@ -164,30 +140,45 @@ func (s *Store) SignUp(ctx context.Context, name, email, password string, now ti
 	return u, a, err
 }
 
-// dummyHash keeps a sign-in with an unknown e-mail as slow as one with a
-// wrong password, so timing does not tell which e-mails have users.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("rtcbill-no-such-user"), bcrypt.DefaultCost)
-
 // Authenticate checks an e-mail and password: ErrBadCredentials when either
-// is wrong.
+// is wrong, ErrUserDisabled when both are right but the user is disabled.
+// A password right against a hash of older parameters (bcrypt, before
+// argon2id) is hashed again with today's.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (User, error) {
 	var u User
 	var hash string
-	var account sql.NullInt64
+	var account, disabled sql.NullInt64
 	var created int64
-	err := s.rq.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at FROM users WHERE email = ?`,
-		strings.TrimSpace(email)).Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created)
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at, disabled_at, session_epoch
+		FROM users WHERE email = ?`, strings.TrimSpace(email)).
+		Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		if _, _, err := verifyPassword(ctx, dummyHash(), password); err != nil {
+			return User{}, err
+		}
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("store: unable to look up the user: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	ok, stale, err := verifyPassword(ctx, hash, password)
+	if err != nil {
+		return User{}, err
+	}
+	if !ok {
 		return User{}, ErrBadCredentials
 	}
-	u.AccountID, u.CreatedAt = account.Int64, fromUnix(created)
+	u.AccountID, u.CreatedAt, u.Disabled = account.Int64, fromUnix(created), disabled.Valid
+	if u.Disabled {
+		return User{}, ErrUserDisabled
+	}
+	if stale {
+		// The sign-in goes on if this fails: the old hash still works,
+		// and the next sign-in tries again.
+		if fresh, err := newHash(ctx, password, argon); err == nil {
+			s.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, fresh, u.ID, hash)
+		}
+	}
 	return u, nil
 }
 
@@ -218,24 +209,24 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 
 func (s *Store) userByID(ctx context.Context, id int64) (User, error) {
 	var u User
-	var account sql.NullInt64
+	var account, disabled sql.NullInt64
 	var created int64
-	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at FROM users WHERE id = ?`, id).
-		Scan(&u.ID, &u.Email, &u.Role, &account, &created)
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at, disabled_at, session_epoch FROM users WHERE id = ?`, id).
+		Scan(&u.ID, &u.Email, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("store: unable to fetch user %d: %w", id, err)
 	}
-	u.AccountID, u.CreatedAt = account.Int64, fromUnix(created)
+	u.AccountID, u.CreatedAt, u.Disabled = account.Int64, fromUnix(created), disabled.Valid
 	return u, nil
 }
 
 // Users lists every user, staff first, then by e-mail.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at FROM users
-		ORDER BY role = 'customer', email`)
+	rows, err := s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
+		FROM users ORDER BY role = 'customer', email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list users: %w", err)
 	}
@@ -244,7 +235,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 	for rows.Next() {
 		var u User
 		var created int64
-		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &created); err != nil {
+		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &created, &u.Disabled, &u.SessionEpoch); err != nil {
 			return nil, fmt.Errorf("store: unable to read a user: %w", err)
 		}
 		u.CreatedAt = fromUnix(created)

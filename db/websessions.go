@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,88 +12,137 @@ import (
 )
 
 // WebSessions keeps the console's sign-in sessions in SQLite for
-// github.com/alexedwards/scs/v2 (it is an scs.Store), with a copy in
-// memory: only this process writes them, so every page view after the
-// first finds its session without a query. Lookups that miss read through
-// the read pool, so signed-in pages never wait behind a write.
-type WebSessions struct{ s *Store }
+// github.com/alexedwards/scs/v2 (it is an scs.Store). The table never sees
+// a session's token, which is its cookie: only its SHA-256, so that the
+// database and its backups hold nothing that signs anyone in. A copy in
+// memory spares a query on most page views; it is read again after
+// webSessionReuse, so that a session ended or renewed by another process
+// on the same database is seen here soon after.
+type WebSessions struct {
+	s *Store
+	// userOf reads whose session it is from its data (0: nobody's).
+	userOf func(data []byte) int64
+}
 
 // WebSessions returns the session store.
-func (s *Store) WebSessions() WebSessions { return WebSessions{s} }
+func (s *Store) WebSessions() WebSessions { return WebSessions{s: s} }
+
+// WithOwner returns the session store that records, beside each session,
+// the user userOf finds in its data, so that EndSessions can end them all.
+func (w WebSessions) WithOwner(userOf func(data []byte) int64) WebSessions {
+	w.userOf = userOf
+	return w
+}
+
+// tokenHash is how a token is named in the database: its SHA-256 in hex.
+// A session token is 32 random bytes, so a fast hash is enough: there is
+// nothing to guess.
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// webSessionReuse is how long a session read from the table is trusted in
+// memory.
+const webSessionReuse = time.Minute
 
 type webSession struct {
 	data   []byte
 	expiry time.Time
+	user   int64
+	read   time.Time
 }
 
-// webSessionCache is the memory copy; it is bounded and starts afresh when
-// full (a miss only costs a query).
+// webSessionCache is the memory copy, by token hash; it is bounded and
+// starts afresh when full (a miss only costs a query).
 type webSessionCache struct {
 	mu sync.Mutex
 	m  map[string]webSession
 }
 
-func (c *webSessionCache) get(token string, now time.Time) ([]byte, bool) {
+func (c *webSessionCache) get(hash string, now time.Time) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ws, ok := c.m[token]
-	if !ok || !now.Before(ws.expiry) {
+	ws, ok := c.m[hash]
+	if !ok || !now.Before(ws.expiry) || now.Sub(ws.read) >= webSessionReuse {
 		return nil, false
 	}
 	return ws.data, true
 }
 
-func (c *webSessionCache) put(token string, data []byte, expiry time.Time) {
+func (c *webSessionCache) put(hash string, ws webSession) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= 10_000 {
 		c.m = make(map[string]webSession)
 	}
-	c.m[token] = webSession{data, expiry}
+	c.m[hash] = ws
 }
 
-func (c *webSessionCache) drop(token string) {
+func (c *webSessionCache) drop(hash string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.m, token)
+	delete(c.m, hash)
+}
+
+func (c *webSessionCache) dropUser(user int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, ws := range c.m {
+		if ws.user == user {
+			delete(c.m, h)
+		}
+	}
 }
 
 // Find returns the data of a live session.
 func (w WebSessions) Find(token string) ([]byte, bool, error) {
-	if data, ok := w.s.sessions.get(token, time.Now()); ok {
+	hash, now := tokenHash(token), time.Now()
+	if data, ok := w.s.sessions.get(hash, now); ok {
 		return data, true, nil
 	}
 	var data []byte
-	err := w.s.rq.QueryRowContext(context.Background(), `SELECT data FROM web_sessions WHERE token = ? AND expiry > ?`, token, time.Now().Unix()).Scan(&data)
+	var expiry int64
+	var user sql.NullInt64
+	err := w.s.rq.QueryRowContext(context.Background(), `SELECT data, expiry, user_id FROM web_sessions WHERE token_hash = ? AND expiry > ?`,
+		hash, now.Unix()).Scan(&data, &expiry, &user)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("store: unable to read a web session: %w", err)
 	}
-	var expiry int64
-	if err := w.s.rq.QueryRowContext(context.Background(), `SELECT expiry FROM web_sessions WHERE token = ?`, token).Scan(&expiry); err == nil {
-		w.s.sessions.put(token, data, time.Unix(expiry, 0))
-	}
+	w.s.sessions.put(hash, webSession{data: data, expiry: time.Unix(expiry, 0), user: user.Int64, read: now})
 	return data, true, nil
 }
 
 // Commit stores a session until expiry.
 func (w WebSessions) Commit(token string, data []byte, expiry time.Time) error {
-	_, err := w.s.w.Exec(`INSERT INTO web_sessions (token, data, expiry) VALUES (?, ?, ?)
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, data, expiry.Unix())
+	hash := tokenHash(token)
+	var user int64
+	if w.userOf != nil {
+		user = w.userOf(data)
+	}
+	var owner any
+	if user != 0 {
+		owner = user
+	}
+	_, err := w.s.w.Exec(`INSERT INTO web_sessions (token_hash, user_id, data, expiry) VALUES (?, ?, ?, ?)
+		ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expiry = excluded.expiry`,
+		hash, owner, data, expiry.Unix())
 	if err != nil {
-		w.s.sessions.drop(token)
+		w.s.sessions.drop(hash)
 		return fmt.Errorf("store: unable to save a web session: %w", err)
 	}
-	w.s.sessions.put(token, data, expiry)
+	w.s.sessions.put(hash, webSession{data: data, expiry: expiry, user: user, read: time.Now()})
 	return nil
 }
 
 // Delete ends a session.
 func (w WebSessions) Delete(token string) error {
-	w.s.sessions.drop(token)
-	if _, err := w.s.w.Exec(`DELETE FROM web_sessions WHERE token = ?`, token); err != nil {
+	hash := tokenHash(token)
+	w.s.sessions.drop(hash)
+	if _, err := w.s.w.Exec(`DELETE FROM web_sessions WHERE token_hash = ?`, hash); err != nil {
 		return fmt.Errorf("store: unable to delete a web session: %w", err)
 	}
 	return nil
@@ -104,4 +155,30 @@ func (w WebSessions) DeleteExpired(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("store: unable to delete expired web sessions: %w", err)
 	}
 	return nil
+}
+
+// endSessions deletes every session of a user and moves their epoch on, in
+// the caller's transaction, and returns the new epoch. The epoch is what
+// ends the sessions at once everywhere, copies in other processes' memory
+// included (see User.SessionEpoch); deleting the rows keeps the table clean.
+func endSessions(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = ?`, userID); err != nil {
+		return 0, fmt.Errorf("store: unable to end the sessions of user %d: %w", userID, err)
+	}
+	var epoch int64
+	err := tx.QueryRowContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch`, userID).Scan(&epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: user %d: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to end the sessions of user %d: %w", userID, err)
+	}
+	return epoch, nil
+}
+
+// forgetUser drops what this process remembers of a user and their
+// sessions, after a change to them is committed.
+func (s *Store) forgetUser(userID int64) {
+	s.users.Delete(userID)
+	s.sessions.dropUser(userID)
 }

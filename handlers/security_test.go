@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -395,7 +397,7 @@ func TestPasswordsNeverLoggedOrShown(t *testing.T) {
 		}
 	})
 
-	t.Run("passwords are stored as bcrypt hashes", func(t *testing.T) {
+	t.Run("passwords are stored as argon2id hashes", func(t *testing.T) {
 		rows, err := env.ro.Query(`SELECT email, password_hash FROM users`)
 		if err != nil {
 			t.Fatal(err)
@@ -404,8 +406,8 @@ func TestPasswordsNeverLoggedOrShown(t *testing.T) {
 		for rows.Next() {
 			var email, hash string
 			rows.Scan(&email, &hash)
-			if !strings.HasPrefix(hash, "$2a$") && !strings.HasPrefix(hash, "$2b$") {
-				t.Errorf("password of %s: stored as %.8q…, want a bcrypt hash", email, hash)
+			if !strings.HasPrefix(hash, "$argon2id$v=19$") {
+				t.Errorf("password of %s: stored as %.12q…, want an argon2id hash", email, hash)
 			}
 			for _, secret := range secrets {
 				if strings.Contains(hash, secret) {
@@ -519,7 +521,7 @@ func TestSessionCookiesAndSignOut(t *testing.T) {
 			t.Errorf("sign out: the answer does not clear the rtcbill_session cookie; Set-Cookie %q", rec.Header().Values("Set-Cookie"))
 		}
 		var n int
-		if err := env.ro.QueryRow(`SELECT COUNT(*) FROM web_sessions WHERE token = ?`, old).Scan(&n); err != nil || n != 0 {
+		if err := env.ro.QueryRow(`SELECT COUNT(*) FROM web_sessions WHERE token_hash = ?`, sha256Hex(old)).Scan(&n); err != nil || n != 0 {
 			t.Errorf("web_sessions rows for the signed-out id: got %d (%v), want 0", n, err)
 		}
 		wantSignInPage(t, replay(env, old, accountPage(id)), accountPage(id), "the old cookie after sign-out")
@@ -668,4 +670,10 @@ func secInlineCode(d *goquery.Document) []string {
 		}
 	})
 	return out
+}
+
+// sha256Hex is how the database names a session token: its SHA-256 in hex.
+func sha256Hex(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }

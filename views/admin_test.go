@@ -284,7 +284,7 @@ func TestUsersPageFormErrorKeepsInputButNotThePassword(t *testing.T) {
 				t.Errorf("%s: got %s %q, want a sentence", code, id, msg)
 			}
 		}
-		if msg := text(doc, testid("password-error")); !strings.Contains(msg, "10") {
+		if msg := text(doc, testid("password-error")); !strings.Contains(msg, "12") {
 			t.Errorf("%s: got %q, want the minimum length stated", code, msg)
 		}
 		if doc.Find(testid("role-error")).Length() != 0 || doc.Find(testid("account-error")).Length() != 0 {

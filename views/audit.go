@@ -12,6 +12,8 @@ var auditActions = []string{
 	db.AuditSignIn, db.AuditSignInFailed, db.AuditSignOut, db.AuditSignUp,
 	db.AuditAccountOpened, db.AuditAccount, db.AuditApp, db.AuditPurchase,
 	db.AuditTokenCreated, db.AuditTokenRevoked, db.AuditUserCreated, db.AuditImport,
+	db.AuditPasswordChanged, db.AuditSignedOutEverywhere, db.AuditUserDisabled, db.AuditUserEnabled,
+	db.AuditPasswordResetCreated, db.AuditPasswordReset,
 }
 
 // AuditActions lists the actions the page puts into words, for the tests.
