@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -112,15 +113,29 @@ func ToBillJSON(accountID int64, b billing.Bill) BillJSON {
 	return j
 }
 
+// csvText makes a text cell safe to open in a spreadsheet, which reads a
+// cell starting with = + - @ (or their full-width forms), a tab or a
+// carriage return as a formula: such a cell gets a leading '. Only text
+// cells pass through it; numbers are the console's own and never start so.
+func csvText(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
+		return "'" + s
+	}
+	return s
+}
+
 // BillCSV writes a bill as CSV: one line per figure of R11, the same
-// figures as the JSON.
+// figures as the JSON. Text cells (the line, the plan, the room id) are
+// escaped by csvText.
 func BillCSV(j BillJSON) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	acct := strconv.FormatInt(j.AccountID, 10)
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
 	row := func(line, pkg, plan, app, room, seconds, mins, amount string) {
-		w.Write([]string{acct, j.Month, line, pkg, plan, app, room, seconds, mins, amount})
+		w.Write([]string{acct, j.Month, csvText(line), pkg, csvText(plan), app, csvText(room), seconds, mins, amount})
 	}
 	w.Write([]string{"account_id", "month", "line", "package_id", "plan", "sdk_app_id", "room_id", "seconds", "minutes", "amount_cny"})
 	row("status:"+j.Status, "", "", "", "", "", "", "")
