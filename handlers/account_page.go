@@ -61,7 +61,7 @@ func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountF
 func (h *Handler) submitAccount(c echo.Context) error {
 	p := who(c)
 	if !p.canCreateAccounts() {
-		return errForbidden
+		return h.refuse(c, errForbidden)
 	}
 	ctx := c.Request().Context()
 	form := views.AccountForm{Name: c.FormValue("name"), Email: c.FormValue("email")}

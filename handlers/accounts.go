@@ -26,7 +26,7 @@ func toAccountJSON(a db.Account) accountJSON {
 // created_at for demo histories.
 func (h *Handler) createAccount(c echo.Context) error {
 	if !who(c).canCreateAccounts() {
-		return errForbidden
+		return h.refuse(c, errForbidden)
 	}
 	var in struct {
 		Name      string `json:"name"`
@@ -38,7 +38,7 @@ func (h *Handler) createAccount(c echo.Context) error {
 	}
 	now := h.now()
 	if in.CreatedAt != "" && !who(c).canBackdate() {
-		return newError(http.StatusForbidden, "forbidden", "only admins may pass created_at")
+		return h.refuse(c, newError(http.StatusForbidden, "forbidden", "only admins may pass created_at"))
 	}
 	at, err := parseInstant("created_at", in.CreatedAt, now)
 	if err != nil {
@@ -53,7 +53,7 @@ func (h *Handler) createAccount(c echo.Context) error {
 
 // searchAccounts answers GET /api/v1/accounts?q= for staff.
 func (h *Handler) searchAccounts(c echo.Context) error {
-	if err := requireStaff(c); err != nil {
+	if err := h.requireStaff(c); err != nil {
 		return err
 	}
 	accounts, err := h.store.SearchAccounts(c.Request().Context(), c.QueryParam("q"))

@@ -36,7 +36,7 @@ func (h *Handler) createApp(c echo.Context) error {
 		return err
 	}
 	if in.CreatedAt != "" && !who(c).canBackdate() {
-		return newError(http.StatusForbidden, "forbidden", "only staff may pass created_at")
+		return h.refuse(c, newError(http.StatusForbidden, "forbidden", "only staff may pass created_at"))
 	}
 	now := h.now()
 	at, err := parseInstant("created_at", in.CreatedAt, now)

@@ -67,12 +67,30 @@ func (p principal) canCreateAccounts() bool { return p.Role == db.RoleAdmin || p
 
 var errForbidden = newError(http.StatusForbidden, "forbidden", "you may not do this")
 
+// refuse logs that the principal was refused what exists (a 403, or a 404
+// that hides it) and returns err: a run of them is someone probing, or a
+// link that shows what it should not.
+func (h *Handler) refuse(c echo.Context, err *apiError) error {
+	p := who(c)
+	label := p.Label
+	if label == "" {
+		label = "anonymous"
+	}
+	r := c.Request()
+	h.log.Warn("authorization refused", "principal", label, "role", string(p.Role), "user_id", p.UserID,
+		"method", r.Method, "path", r.URL.Path, "status", err.Status, "ip", c.RealIP())
+	return err
+}
+
 // readAccount fetches account id if the caller may read it. Any other
 // account answers 404, so that nobody learns which accounts exist.
 func (h *Handler) readAccount(c echo.Context, id int64) (db.Account, error) {
 	a, err := h.store.Account(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !who(c).canRead(a)) {
+	if errors.Is(err, db.ErrNotFound) {
 		return db.Account{}, errNotFound
+	}
+	if err == nil && !who(c).canRead(a) {
+		return db.Account{}, h.refuse(c, errNotFound)
 	}
 	return a, err
 }
@@ -81,7 +99,7 @@ func (h *Handler) readAccount(c echo.Context, id int64) (db.Account, error) {
 func (h *Handler) writeAccount(c echo.Context, id int64) (db.Account, error) {
 	a, err := h.readAccount(c, id)
 	if err == nil && !who(c).canWrite(a) {
-		return db.Account{}, errForbidden
+		return db.Account{}, h.refuse(c, errForbidden)
 	}
 	return a, err
 }
@@ -118,9 +136,9 @@ func (h *Handler) authenticateAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func requireStaff(c echo.Context) error {
+func (h *Handler) requireStaff(c echo.Context) error {
 	if !who(c).staff() {
-		return newError(http.StatusForbidden, "forbidden", "only staff may do this")
+		return h.refuse(c, newError(http.StatusForbidden, "forbidden", "only staff may do this"))
 	}
 	return nil
 }
@@ -163,20 +181,20 @@ func signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // staffOnly lets support, sales and admins through; customers get 404.
-func staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !who(c).staff() {
-			return errNotFound
+			return h.refuse(c, errNotFound)
 		}
 		return next(c)
 	}
 }
 
 // adminOnly lets admins through; others get 404.
-func adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if who(c).Role != db.RoleAdmin {
-			return errNotFound
+			return h.refuse(c, errNotFound)
 		}
 		return next(c)
 	}

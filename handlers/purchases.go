@@ -51,7 +51,7 @@ func (h *Handler) purchase(c echo.Context) error {
 		return err
 	}
 	if in.PurchasedAt != "" && !who(c).canBackdate() {
-		return newError(http.StatusForbidden, "forbidden", "a customer's purchase is always now: only staff may pass purchased_at")
+		return h.refuse(c, newError(http.StatusForbidden, "forbidden", "a customer's purchase is always now: only staff may pass purchased_at"))
 	}
 	now := h.now()
 	at, err := parseInstant("purchased_at", in.PurchasedAt, now)
