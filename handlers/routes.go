@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,6 +33,10 @@ type Config struct {
 	// Now is the clock; handlers never read time.Now themselves.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Context bounds the handlers' background work (sweeping the rate
+	// limiters); without one, none runs and the limiters stay bounded by
+	// their size alone.
+	Context context.Context
 }
 
 // Handler serves rtcbill.
@@ -41,8 +46,8 @@ type Handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	sessions *scs.SessionManager
-	// signIns counts failed sign-ins per IP and per e-mail.
-	signIns *failureWindow
+	// signIns counts failed sign-ins per address and per (address, e-mail).
+	signIns *signInLimiter
 	// plansCache keeps the rendered catalogue page (see showPlans).
 	plansCache pageCache
 	// billPages keeps rendered bill pages (see showBillPage).
@@ -63,7 +68,10 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newFailureWindow(signInAttempts, time.Minute)}
+	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newSignInLimiter()}
+	if cfg.Context != nil {
+		go h.sweepLimits(cfg.Context, time.Minute)
+	}
 	if cfg.AdminToken != "" {
 		h.staff = []byte(cfg.AdminToken)
 	}

@@ -194,13 +194,13 @@ func TestRateLimitSignIn(t *testing.T) {
 		return func(r *http.Request) { r.RemoteAddr = ip + ":40000" }
 	}
 
-	t.Run("the 11th sign-in for one e-mail within a minute is refused, even with the right password", func(t *testing.T) {
+	// The e-mail alone is no key: failures from other addresses must not
+	// lock its owner out (TestSignInLockoutOnlyPerAddressAndEmail has more).
+	t.Run("ten failures for one e-mail from ten addresses do not refuse the right password from an eleventh", func(t *testing.T) {
 		env := newEnv(t)
 		id := secCustomer(t, env, "Dave Co", email, password)
 		c := newAuthzClient(t, env.e)
 		c.csrf()
-		// Each attempt from another address, so that only the e-mail's limit
-		// can apply.
 		for i := 1; i <= 10; i++ {
 			env.clock.Advance(time.Second)
 			rec := c.do("POST", "/signin", url.Values{"_csrf": {c.csrf()}, "email": {email}, "password": {fmt.Sprintf("wrong-guess-%02d", i)}},
@@ -210,28 +210,8 @@ func TestRateLimitSignIn(t *testing.T) {
 			}
 		}
 		rec := c.do("POST", "/signin", url.Values{"_csrf": {c.csrf()}, "email": {email}, "password": {password}}, from("198.51.100.11"))
-		if rec.Code != http.StatusTooManyRequests {
-			t.Fatalf("11th sign-in: got %d, want 429", rec.Code)
-		}
-		if got := rec.Header().Get("Retry-After"); got != "60" {
-			t.Errorf("Retry-After: got %q, want 60", got)
-		}
-		if !strings.Contains(rec.Body.String(), "Too many failed sign-ins") {
-			t.Errorf("the 429 page does not say why; body %.400s", authzSnippet(rec))
-		}
-		if _, ok := c.cookies["rtcbill_session"]; ok {
-			t.Errorf("a refused sign-in set a session cookie")
-		}
-		// Another e-mail is not held up by this one's failures.
-		other := c.do("POST", "/signin", url.Values{"_csrf": {c.csrf()}, "email": {"someone@example.com"}, "password": {"whatever-1234"}}, from("198.51.100.12"))
-		if other.Code != http.StatusUnauthorized {
-			t.Errorf("a bad sign-in for another e-mail: got %d, want 401", other.Code)
-		}
-
-		env.clock.Advance(time.Minute)
-		rec = c.do("POST", "/signin", url.Values{"_csrf": {c.csrf()}, "email": {email}, "password": {password}}, from("198.51.100.13"))
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != fmt.Sprintf("/accounts/%d", id) {
-			t.Errorf("a minute later, the right password: got %d to %q, want 303 to the account", rec.Code, rec.Header().Get("Location"))
+			t.Errorf("the right password from an eleventh address: got %d to %q, want 303 to the account", rec.Code, rec.Header().Get("Location"))
 		}
 	})
 

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,38 +34,62 @@ func (h *Handler) showSignIn(c echo.Context) error {
 	}))
 }
 
-// submitSignIn checks the e-mail and password. At most signInAttempts
-// failures a minute are allowed per IP and per e-mail; the next attempt is
-// refused with 429 before the password is even checked.
+// submitSignIn checks the e-mail and password. Failures are counted per
+// client address and per (address, e-mail) pair (signInLimiter): once
+// either has used up its failures, the next attempt is refused with 429
+// and Retry-After before the password is even checked. An e-mail that
+// cannot be an address (too long, not an address) fails at once, without
+// a look at the users.
 func (h *Handler) submitSignIn(c echo.Context) error {
 	ctx := c.Request().Context()
 	email := strings.TrimSpace(c.FormValue("email"))
+	tooLong := len(email) > db.MaxEmailLen
+	if tooLong {
+		email = db.Prefix(email, db.MaxEmailLen)
+	}
 	page := views.SignInPage{Meta: meta(c, views.T(ctx, "auth.signin.title")), Email: email, Next: views.SafeNext(c.FormValue("next"))}
 	now := h.now()
-	keys := []string{"ip:" + c.RealIP(), "email:" + strings.ToLower(email)}
-	if h.signIns.Blocked(now, keys...) {
-		page.Error, page.Limited = views.T(ctx, "auth.signin.limited"), true
-		c.Response().Header().Set("Retry-After", "60")
+	addr := clientAddress(c)
+	if wait := h.signIns.Wait(now, addr, email); wait > 0 {
+		page.Error, page.Limited = views.T(ctx, "limits.signin.wait", "Minutes", waitMinutes(wait)), true
+		c.Response().Header().Set("Retry-After", retryAfter(wait))
 		return render(c, http.StatusTooManyRequests, views.SignIn(page))
 	}
-	u, err := h.store.Authenticate(ctx, email, c.FormValue("password"))
+	status := http.StatusUnauthorized
+	password := c.FormValue("password")
+	var u db.User
+	_, err := db.CleanEmail("email", email)
+	switch {
+	case tooLong:
+		status, err = http.StatusUnprocessableEntity, db.ErrBadCredentials
+		page.Error = views.T(ctx, "limits.email_too_long", "Max", db.MaxEmailLen)
+	case err != nil, len(password) > utf8.UTFMax*db.MaxPasswordLen: // no user has either
+		err = db.ErrBadCredentials
+	default:
+		u, err = h.store.Authenticate(ctx, email, password)
+	}
 	if errors.Is(err, db.ErrBadCredentials) {
-		h.signIns.Fail(now, keys...)
+		h.signIns.Fail(now, addr, email)
 		// What was typed as the e-mail is recorded only if it is one: a
 		// password typed into the wrong field must not reach the trail.
+		// An e-mail too long to be one is kept as its first MaxEmailLen
+		// bytes, which no password is as long as.
 		detail := "(not an e-mail address)"
-		if addr, err := mail.ParseAddress(email); err == nil && addr.Address == email {
+		if a, err := mail.ParseAddress(email); tooLong || (err == nil && a.Address == email) {
 			detail = email
 		}
 		if err := h.store.Audit(ctx, now, db.AuditSignInFailed, 0, detail); err != nil {
 			return err
 		}
-		page.Error = views.T(ctx, "auth.signin.bad")
-		return render(c, http.StatusUnauthorized, views.SignIn(page))
+		if page.Error == "" {
+			page.Error = views.T(ctx, "auth.signin.bad")
+		}
+		return render(c, status, views.SignIn(page))
 	}
 	if err != nil {
 		return err
 	}
+	h.signIns.Succeed(addr, email)
 	if err := h.signIn(c, u); err != nil {
 		return err
 	}
@@ -73,6 +99,9 @@ func (h *Handler) submitSignIn(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
+
+// waitMinutes is a wait in whole minutes, rounded up, for messages.
+func waitMinutes(d time.Duration) int64 { return int64((d + time.Minute - 1) / time.Minute) }
 
 // signIn starts a user's session under a new token (no fixation) and
 // records it.
