@@ -94,3 +94,14 @@ func Prefix(s string, max int) string {
 	}
 	return s[:cut]
 }
+
+// HasControlChars reports whether v holds a character CheckText refuses
+// for its category (Cc or Cf), so that a form can say so.
+func HasControlChars(v string) bool {
+	for _, r := range v {
+		if unicode.In(r, unicode.Cc, unicode.Cf) {
+			return true
+		}
+	}
+	return false
+}

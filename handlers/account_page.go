@@ -31,6 +31,9 @@ func (h *Handler) showAccounts(c echo.Context) error {
 func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountForm) error {
 	ctx := c.Request().Context()
 	q := c.QueryParam("q")
+	if err := checkSearch(q); err != nil {
+		return err
+	}
 	found, err := h.store.SearchAccounts(ctx, q)
 	if err != nil {
 		return err
@@ -76,8 +79,16 @@ func (h *Handler) submitAccount(c echo.Context) error {
 		switch ve.Field {
 		case "name":
 			form.NameError = views.T(ctx, "accounts.error.name")
+			if why := views.TextProblem(form.Name, false); why.Set() {
+				form.NameError = why.Text(ctx)
+			}
+			form.Name = db.Prefix(form.Name, 4*db.MaxNameLen)
 		default:
 			form.EmailError = views.T(ctx, "accounts.error.email")
+			if why := views.TextProblem(strings.TrimSpace(form.Email), true); why.Set() {
+				form.EmailError = why.Text(ctx)
+			}
+			form.Email = db.Prefix(form.Email, db.MaxEmailLen)
 		}
 		return h.renderAccounts(c, http.StatusUnprocessableEntity, form)
 	}

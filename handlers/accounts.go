@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/views"
 )
 
 type accountJSON struct {
@@ -56,6 +58,9 @@ func (h *Handler) searchAccounts(c echo.Context) error {
 	if err := h.requireStaff(c); err != nil {
 		return err
 	}
+	if err := checkSearch(c.QueryParam("q")); err != nil {
+		return err
+	}
 	accounts, err := h.store.SearchAccounts(c.Request().Context(), c.QueryParam("q"))
 	if err != nil {
 		return err
@@ -67,6 +72,20 @@ func (h *Handler) searchAccounts(c echo.Context) error {
 		out.Accounts = append(out.Accounts, toAccountJSON(a))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// maxSearch bounds a search, in characters.
+const maxSearch = 200
+
+// checkSearch refuses a search longer than maxSearch characters, before
+// it reaches the database.
+func checkSearch(q string) error {
+	if len(q) > maxSearch && utf8.RuneCountInString(q) > maxSearch {
+		e := fieldError("q", "q is longer than %d characters", maxSearch)
+		e.Local = views.SearchTooLong(maxSearch)
+		return e
+	}
+	return nil
 }
 
 // showAccount answers GET /api/v1/accounts/:id?at=: the account and its

@@ -51,10 +51,20 @@ func (h *Handler) submitToken(c echo.Context) error {
 		return err
 	}
 	name := c.FormValue("name")
-	t, secret, err := h.store.CreateAPIToken(c.Request().Context(), a.ID, name, h.now())
+	_, err = db.CleanName("name", name)
+	var t db.APIToken
+	var secret string
+	if err == nil {
+		t, secret, err = h.store.CreateAPIToken(c.Request().Context(), a.ID, name, h.now())
+	}
 	var ve *db.ValidationError
 	if errors.As(err, &ve) && ve.Field == "name" {
-		return h.renderTokens(c, a, http.StatusUnprocessableEntity, func(p *views.TokensPage) { p.RejectName(name) })
+		return h.renderTokens(c, a, http.StatusUnprocessableEntity, func(p *views.TokensPage) {
+			p.RejectName(name)
+			if why := views.TextProblem(name, false); why.Set() {
+				p.NameError = why
+			}
+		})
 	}
 	if err != nil {
 		return err
@@ -145,6 +155,15 @@ func (h *Handler) submitUser(c echo.Context) error {
 		Email:   strings.TrimSpace(c.FormValue("email")),
 		Role:    c.FormValue("role"),
 		Account: strings.TrimSpace(c.FormValue("account")),
+	}
+	if _, err := db.CleanEmail("email", form.Email); err != nil {
+		why := views.TextProblem(form.Email, true)
+		form.Email = db.Prefix(form.Email, db.MaxEmailLen)
+		form.RejectEmail()
+		if why.Set() {
+			form.EmailError = why
+		}
+		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
 	}
 	password := c.FormValue("password")
 	role, roleOK := db.ParseRole(form.Role)

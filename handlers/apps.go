@@ -35,6 +35,9 @@ func (h *Handler) createApp(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	if _, err := db.CleanName("name", in.Name); err != nil {
+		return err
+	}
 	if in.CreatedAt != "" && !who(c).canBackdate() {
 		return h.refuse(c, newError(http.StatusForbidden, "forbidden", "only staff may pass created_at"))
 	}

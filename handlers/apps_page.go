@@ -43,11 +43,19 @@ func (h *Handler) submitApp(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	now := h.now()
-	app, granted, err := h.store.CreateApp(c.Request().Context(), a.ID, name, now, now)
+	_, err = db.CleanName("name", name)
+	var app db.App
+	var granted bool
+	if err == nil {
+		app, granted, err = h.store.CreateApp(c.Request().Context(), a.ID, name, now, now)
+	}
 	var ve *db.ValidationError
 	if errors.As(err, &ve) && ve.Field == "name" {
 		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
 			p.RejectName(name)
+			if why := views.TextProblem(name, false); why.Set() {
+				p.NameError = why
+			}
 		})
 	}
 	if err != nil {

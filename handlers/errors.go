@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/db"
+	"rtcbill/views"
 )
 
 // apiError is the error shape of api.md:
@@ -19,6 +20,9 @@ type apiError struct {
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 	Index   *int   `json:"index,omitempty"`
+	// Local is the message an error page shows, in the page's language;
+	// unset, the page says it in general words.
+	Local views.LocalMsg `json:"-"`
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }

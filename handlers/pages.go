@@ -83,6 +83,8 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 	c.SetRequest(r.WithContext(ctx))
 	p := views.ErrorPage{Status: ae.Status, Message: ae.Message}
 	switch {
+	case ae.Local.Set():
+		p.Meta.Title, p.Message = views.T(ctx, "error.generic.title"), ae.Local.Text(ctx)
 	case ae.Status == http.StatusNotFound:
 		p.Meta.Title, p.Message = views.T(ctx, "error.not_found.title"), views.T(ctx, "error.not_found.message")
 	case ae.Status >= 500:

@@ -155,6 +155,9 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 	ctx := c.Request().Context()
 	page := h.signUpPage(c, c.FormValue("plan"))
 	page.Name, page.Email = c.FormValue("name"), strings.TrimSpace(c.FormValue("email"))
+	if refused := h.checkSignUpText(c, &page); refused {
+		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
+	}
 	now := h.now()
 	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), now)
 	var ve *db.ValidationError
@@ -183,4 +186,26 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		next = views.AccountURL(a.ID, "/buy/"+page.Plan)
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// checkSignUpText checks the sign-up's name and e-mail before anything
+// else is done with them, and sets the page's errors; it reports whether
+// either was refused. A refused value is shown back cut to its limit.
+func (h *Handler) checkSignUpText(c echo.Context, page *views.SignUpPage) bool {
+	ctx := c.Request().Context()
+	if _, err := db.CleanName("name", page.Name); err != nil {
+		page.NameError = views.T(ctx, "auth.error.name")
+		if why := views.TextProblem(page.Name, false); why.Set() {
+			page.NameError = why.Text(ctx)
+		}
+		page.Name = db.Prefix(page.Name, utf8.UTFMax*db.MaxNameLen)
+	}
+	if _, err := db.CleanEmail("email", page.Email); err != nil {
+		page.EmailError = views.T(ctx, "auth.error.email")
+		if why := views.TextProblem(page.Email, true); why.Set() {
+			page.EmailError = why.Text(ctx)
+		}
+		page.Email = db.Prefix(page.Email, db.MaxEmailLen)
+	}
+	return page.NameError != "" || page.EmailError != ""
 }
