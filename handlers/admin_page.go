@@ -51,22 +51,31 @@ func (h *Handler) submitToken(c echo.Context) error {
 		return err
 	}
 	name := c.FormValue("name")
+	ctx := c.Request().Context()
 	_, err = db.CleanName("name", name)
+	if err == nil {
+		err = h.store.CheckQuota(ctx, a.ID, db.QuotaTokens, h.limits.Tokens)
+	}
 	var t db.APIToken
 	var secret string
 	if err == nil {
-		t, secret, err = h.store.CreateAPIToken(c.Request().Context(), a.ID, name, h.now())
+		t, secret, err = h.store.CreateAPIToken(ctx, a.ID, name, h.now())
 	}
 	var ve *db.ValidationError
-	if errors.As(err, &ve) && ve.Field == "name" {
+	var qe *db.QuotaError
+	switch {
+	case errors.As(err, &ve) && ve.Field == "name":
 		return h.renderTokens(c, a, http.StatusUnprocessableEntity, func(p *views.TokensPage) {
 			p.RejectName(name)
 			if why := views.TextProblem(name, false); why.Set() {
 				p.NameError = why
 			}
 		})
-	}
-	if err != nil {
+	case errors.As(err, &qe):
+		return h.renderTokens(c, a, http.StatusUnprocessableEntity, func(p *views.TokensPage) {
+			p.Name, p.NameError = name, views.QuotaMsg(qe.Quota, qe.Limit)
+		})
+	case err != nil:
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")

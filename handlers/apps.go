@@ -46,7 +46,11 @@ func (h *Handler) createApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	app, granted, err := h.store.CreateApp(c.Request().Context(), id, in.Name, at, now)
+	ctx := c.Request().Context()
+	if err := h.store.CheckQuota(ctx, id, db.QuotaApps, h.limits.Apps); err != nil {
+		return err
+	}
+	app, granted, err := h.store.CreateApp(ctx, id, in.Name, at, now)
 	if err != nil {
 		return err
 	}

@@ -42,23 +42,32 @@ func (h *Handler) submitApp(c echo.Context) error {
 		return err
 	}
 	name := c.FormValue("name")
-	now := h.now()
+	ctx := c.Request().Context()
 	_, err = db.CleanName("name", name)
+	if err == nil {
+		err = h.store.CheckQuota(ctx, a.ID, db.QuotaApps, h.limits.Apps)
+	}
+	now := h.now()
 	var app db.App
 	var granted bool
 	if err == nil {
-		app, granted, err = h.store.CreateApp(c.Request().Context(), a.ID, name, now, now)
+		app, granted, err = h.store.CreateApp(ctx, a.ID, name, now, now)
 	}
 	var ve *db.ValidationError
-	if errors.As(err, &ve) && ve.Field == "name" {
+	var qe *db.QuotaError
+	switch {
+	case errors.As(err, &ve) && ve.Field == "name":
 		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
 			p.RejectName(name)
 			if why := views.TextProblem(name, false); why.Set() {
 				p.NameError = why
 			}
 		})
-	}
-	if err != nil {
+	case errors.As(err, &qe):
+		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
+			p.Name, p.NameError = name, views.QuotaMsg(qe.Quota, qe.Limit)
+		})
+	case err != nil:
 		return err
 	}
 	to := views.AccountURL(a.ID, fmt.Sprintf("/apps?created=%d", app.SDKAppID))

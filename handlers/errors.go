@@ -49,6 +49,7 @@ var errNotFound = newError(http.StatusNotFound, "not_found", "no such resource")
 func toAPIError(err error) *apiError {
 	var (
 		ae  *apiError
+		qe  *db.QuotaError
 		ve  *db.ValidationError
 		he  *echo.HTTPError
 		se  *json.SyntaxError
@@ -57,6 +58,10 @@ func toAPIError(err error) *apiError {
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &qe):
+		e := newError(http.StatusUnprocessableEntity, "quota_exceeded", "the account already holds %d %s, its quota", qe.Limit, qe.Quota)
+		e.Field = string(qe.Quota)
+		return e
 	case errors.As(err, &ve):
 		e := fieldError(ve.Field, "%s: %s", ve.Field, ve.Message)
 		if ve.Index >= 0 {

@@ -22,6 +22,20 @@ func (h *Handler) submitImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// One import at a time per account, held in the database so that it
+	// holds across servers; the lock expires with the upload's deadline.
+	now := h.now()
+	release, until, err := h.store.LockImport(c.Request().Context(), a.ID, now, h.limits.ImportTimeout)
+	if errors.Is(err, db.ErrImportBusy) {
+		e := errRateLimited(c, until.Sub(now)).(*apiError)
+		e.Message = "another import of this account is in progress"
+		e.Local = views.ImportBusy(c.Response().Header().Get("Retry-After"))
+		return e
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
 	fh, err := c.FormFile("file")
 	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
 		return h.renderImported(c, a, http.StatusUnprocessableEntity, views.ImportFailed(app.SDKAppID, nil))

@@ -83,6 +83,12 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 	c.SetRequest(r.WithContext(ctx))
 	p := views.ErrorPage{Status: ae.Status, Message: ae.Message}
 	switch {
+	case ae.Code == "rate_limited":
+		p.Meta.Title = views.T(ctx, "limits.rate_limited.title")
+		p.Message = views.T(ctx, "limits.rate_limited.message", "Seconds", c.Response().Header().Get("Retry-After"))
+		if ae.Local.Set() {
+			p.Message = ae.Local.Text(ctx)
+		}
 	case ae.Local.Set():
 		p.Meta.Title, p.Message = views.T(ctx, "error.generic.title"), ae.Local.Text(ctx)
 	case ae.Status == http.StatusNotFound:

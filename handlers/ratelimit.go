@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 )
 
 // The limiters below count per key in memory, per server process. A key
@@ -338,9 +339,61 @@ func (l *signInLimiter) Sweep(now time.Time) {
 	l.pair.Sweep(now)
 }
 
+// buckets is a token bucket (golang.org/x/time/rate) per key.
+type buckets struct {
+	mu    sync.Mutex
+	limit rate.Limit
+	burst int
+	m     *lru[bucket]
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	last time.Time
+}
+
+func newBuckets(perMinute int) *buckets {
+	return &buckets{limit: rate.Limit(float64(perMinute) / 60), burst: max(perMinute, 1), m: newLRU[bucket](maxEntries)}
+}
+
+// Take takes a token of k at now, or reports how long until one is there.
+func (b *buckets) Take(now time.Time, k limitKey) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk := b.m.touch(k)
+	if bk.lim == nil {
+		bk.lim = rate.NewLimiter(b.limit, b.burst)
+	}
+	bk.last = now
+	r := bk.lim.ReserveN(now, 1)
+	if !r.OK() {
+		return time.Minute
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d
+	}
+	return 0
+}
+
+// Sweep forgets the keys whose bucket has been full again for a while: a
+// bucket refills in a minute at most.
+func (b *buckets) Sweep(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.m.sweep(func(bk *bucket) bool { return now.Sub(bk.last) > 2*time.Minute })
+}
+
 // retryAfter is a wait as Retry-After says it: whole seconds, at least 1.
 func retryAfter(d time.Duration) string {
 	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10)
+}
+
+// errRateLimited answers a request refused by a rate limit: 429 with
+// Retry-After.
+func errRateLimited(c echo.Context, wait time.Duration) error {
+	c.Response().Header().Set("Retry-After", retryAfter(wait))
+	return newError(429, "rate_limited", "too many requests: try again in %s seconds", retryAfter(wait))
 }
 
 // clientAddress is the address limits count by: the client's IP (see
@@ -377,4 +430,7 @@ func (h *Handler) sweepLimits(ctx context.Context, every time.Duration) {
 func (h *Handler) sweep() {
 	now := h.now()
 	h.signIns.Sweep(now)
+	h.signUps.Sweep(now)
+	h.signUpsAll.Sweep(now)
+	h.estimates.Sweep(now)
 }

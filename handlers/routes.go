@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -33,6 +34,11 @@ type Config struct {
 	// Now is the clock; handlers never read time.Now themselves.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Limits are the rate limits and quotas; zero fields take the defaults.
+	Limits Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 	// Context bounds the handlers' background work (sweeping the rate
 	// limiters); without one, none runs and the limiters stay bounded by
 	// their size alone.
@@ -48,6 +54,13 @@ type Handler struct {
 	sessions *scs.SessionManager
 	// signIns counts failed sign-ins per address and per (address, e-mail).
 	signIns *signInLimiter
+	// signUps counts sign-ups per address, signUpsAll in all.
+	signUps, signUpsAll *window
+	// estimates counts estimator requests per address; estimating holds
+	// a token per estimate running.
+	estimates  *buckets
+	estimating chan struct{}
+	limits     Limits
 	// plansCache keeps the rendered catalogue page (see showPlans).
 	plansCache pageCache
 	// billPages keeps rendered bill pages (see showBillPage).
@@ -68,7 +81,11 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newSignInLimiter()}
+	lim := cfg.Limits.withDefaults()
+	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newSignInLimiter(),
+		signUps: newWindow(lim.SignUpsPerAddress, time.Hour), signUpsAll: newWindow(lim.SignUpsPerHour, time.Hour),
+		estimates: newBuckets(lim.EstimatesPerMinute), estimating: make(chan struct{}, lim.EstimateConcurrency),
+		limits: lim}
 	if cfg.Context != nil {
 		go h.sweepLimits(cfg.Context, time.Minute)
 	}
@@ -88,10 +105,12 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError
-	// The client's address is the connection's: X-Forwarded-For is not
-	// trusted, so it cannot be forged to dodge the sign-in limit.
-	e.IPExtractor = echo.ExtractIPDirect()
+	// The client's address is the connection's, unless it comes from a
+	// trusted proxy: X-Forwarded-For cannot be forged to dodge a limit.
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.Recover())
+	// Uploads may take longer than the server's timeouts (Timeouts).
+	e.Use(extendDeadlines(map[string]time.Duration{"POST /apps/:sdk_app_id/import": lim.ImportTimeout}))
 	e.Use(h.logRequests())
 	e.Use(middleware.BodyLimit(BodyLimit))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
@@ -109,7 +128,7 @@ func New(cfg Config) *echo.Echo {
 	pages := e.Group("", h.loadSession, h.identify, withLang, csrf(cfg.SecureCookies), csrfToViews)
 	pages.GET("/", h.showPlans)
 	pages.GET("/plans", h.showPlans)
-	pages.GET("/estimate", h.showEstimate)
+	pages.GET("/estimate", h.showEstimate, h.limitEstimates)
 	pages.GET("/lang", switchLang)
 	pages.GET("/signin", h.showSignIn)
 	pages.POST("/signin", h.submitSignIn)
@@ -134,7 +153,7 @@ func New(cfg Config) *echo.Echo {
 	member.GET("/accounts/:id/audit", h.showAudit, h.staffOnly)
 	member.GET("/apps/:sdk_app_id/rooms/:room_id", h.showRoomPage)
 	member.GET("/apps/:sdk_app_id/rooms/:room_id/live", h.showLivePage)
-	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/join", h.submitLiveJoin)
+	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/join", h.submitLiveJoin, h.liveQuota)
 	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/leave", h.submitLiveLeave)
 	member.GET("/admin/users", h.showUsers, h.adminOnly)
 	member.POST("/admin/users", h.submitUser, h.adminOnly)
@@ -143,7 +162,7 @@ func New(cfg Config) *echo.Echo {
 
 	api := e.Group("/api/v1")
 	api.GET("/plans", h.listPlans)
-	api.GET("/estimate", h.estimateAPI)
+	api.GET("/estimate", h.estimateAPI, h.limitEstimates)
 
 	auth := api.Group("", h.authenticateAPI)
 	auth.POST("/accounts", h.createAccount)
@@ -155,7 +174,7 @@ func New(cfg Config) *echo.Echo {
 	auth.GET("/accounts/:id/packages", h.listPackages)
 	auth.GET("/accounts/:id/bills/:month", h.showBill) // also :month.csv
 	auth.POST("/apps/:sdk_app_id/sessions", h.ingestSessions)
-	auth.POST("/apps/:sdk_app_id/rooms/:room_id/join", h.join)
+	auth.POST("/apps/:sdk_app_id/rooms/:room_id/join", h.join, h.liveQuota)
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/leave", h.leave)
 	return e
 }

@@ -159,6 +159,15 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
 	}
 	now := h.now()
+	// Every sign-up that gets this far counts, one for an e-mail that
+	// already has a user too: the limit bounds how fast e-mails can be
+	// tried.
+	if wait := h.signUps.Take(now, keyOf("signup", clientAddress(c))); wait > 0 {
+		return errRateLimited(c, wait)
+	}
+	if wait := h.signUpsAll.Take(now, keyOf("signup")); wait > 0 {
+		return errRateLimited(c, wait)
+	}
 	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), now)
 	var ve *db.ValidationError
 	switch {
@@ -173,7 +182,8 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		}
 		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
 	case errors.Is(err, db.ErrEmailTaken):
-		page.EmailError = views.T(ctx, "auth.signup.email_taken")
+		// Not "this e-mail has an account": the way on for its owner.
+		page.EmailError = views.T(ctx, "limits.signup.email_unavailable")
 		return render(c, http.StatusConflict, views.SignUp(page))
 	case err != nil:
 		return err

@@ -4,6 +4,17 @@ import (
 	"rtcbill/db"
 )
 
+// QuotaMsg says that an account holds limit of what q names, its quota.
+func QuotaMsg(q db.Quota, limit int) LocalMsg {
+	switch q {
+	case db.QuotaApps:
+		return msg("limits.quota.apps", "Max", limit)
+	case db.QuotaTokens:
+		return msg("limits.quota.tokens", "Max", limit)
+	}
+	return msg("limits.quota.live_sessions", "Max", limit)
+}
+
 // TextProblem says what is wrong with a name, an e-mail or an id a form
 // sent, when it is a reason every field shares: too long an e-mail, or a
 // control or invisible character. The zero LocalMsg when neither applies:
@@ -17,6 +28,9 @@ func TextProblem(v string, email bool) LocalMsg {
 	}
 	return LocalMsg{}
 }
+
+// ImportBusy says that another import of the account is running.
+func ImportBusy(seconds string) LocalMsg { return msg("limits.import.busy", "Seconds", seconds) }
 
 // SearchTooLong says that a search is longer than max characters.
 func SearchTooLong(max int) LocalMsg { return msg("limits.search_too_long", "Max", max) }
