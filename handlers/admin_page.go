@@ -79,8 +79,9 @@ func (h *Handler) submitToken(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	base := c.Scheme() + "://" + c.Request().Host
-	return h.renderTokens(c, a, http.StatusCreated, func(p *views.TokensPage) { p.ShowCreated(t, secret, base) })
+	// The example names the console by its configured address, never by
+	// the request's Host header, which the client chooses.
+	return h.renderTokens(c, a, http.StatusCreated, func(p *views.TokensPage) { p.ShowCreated(t, secret, h.baseURL) })
 }
 
 // submitRevokeToken answers POST /accounts/:id/tokens/:token/revoke and

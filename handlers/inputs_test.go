@@ -3,12 +3,18 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"rtcbill/db"
+	"rtcbill/handlers"
 )
+
+// The tests of docs/security.md: each attack as a client makes it, through
+// HTTP.
 
 func TestInputLengthLimits(t *testing.T) {
 	env := newEnv(t)
@@ -133,4 +139,32 @@ func TestControlAndInvisibleCharactersAreRefused(t *testing.T) {
 		a := env.call("POST", "/api/v1/accounts", map[string]string{"name": "Cafe\u0301 Co", "email": "cafe@example.com"}, http.StatusCreated)
 		wantStr(t, a, "name", "Caf\u00e9 Co")
 	})
+}
+
+func TestTokenCurlNamesTheConfiguredAddress(t *testing.T) {
+	env := authzServer(t, filepath.Join(t.TempDir(), "rtcbill.db"), func(cfg *handlers.Config) {
+		cfg.BaseURL = "https://billing.example.com"
+	})
+	account := env.createAccount("Curl Co")
+	owner := env.signIn("en", db.RoleCustomer, account)
+	form := url.Values{"name": {"ci"}, "_csrf": {owner.cookies["rtcbill_csrf"].Value}}
+	hr := httptest.NewRequest("POST", fmt.Sprintf("/accounts/%d/tokens", account), strings.NewReader(form.Encode()))
+	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hr.Host = "evil.example"
+	for _, c := range owner.cookies {
+		hr.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	env.e.ServeHTTP(rec, hr)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("got %d, want 201", rec.Code)
+	}
+	curl := doc(t, rec).Find(`[data-testid="token-curl"]`).Text()
+	if strings.Contains(curl, "evil.example") {
+		t.Errorf("the curl example takes its host from the request: %s", curl)
+	}
+	want := fmt.Sprintf("'https://billing.example.com/api/v1/accounts/%d/packages'", account)
+	if !strings.HasPrefix(curl, "curl -H 'Authorization: Bearer rtcb_") || !strings.HasSuffix(curl, want) {
+		t.Errorf("got %q, want curl -H 'Authorization: Bearer …' %s", curl, want)
+	}
 }

@@ -39,6 +39,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
+	// BaseURL is the console's public address ("https://billing.example.com"),
+	// for the examples its pages show.
+	BaseURL string
 	// Context bounds the handlers' background work (sweeping the rate
 	// limiters); without one, none runs and the limiters stay bounded by
 	// their size alone.
@@ -61,6 +64,7 @@ type Handler struct {
 	estimates  *buckets
 	estimating chan struct{}
 	limits     Limits
+	baseURL    string
 	// plansCache keeps the rendered catalogue page (see showPlans).
 	plansCache pageCache
 	// billPages keeps rendered bill pages (see showBillPage).
@@ -85,7 +89,10 @@ func New(cfg Config) *echo.Echo {
 	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newSignInLimiter(),
 		signUps: newWindow(lim.SignUpsPerAddress, time.Hour), signUpsAll: newWindow(lim.SignUpsPerHour, time.Hour),
 		estimates: newBuckets(lim.EstimatesPerMinute), estimating: make(chan struct{}, lim.EstimateConcurrency),
-		limits: lim}
+		limits: lim, baseURL: cfg.BaseURL}
+	if h.baseURL == "" {
+		h.baseURL = "http://127.0.0.1:8080" // serve's default --addr
+	}
 	if cfg.Context != nil {
 		go h.sweepLimits(cfg.Context, time.Minute)
 	}

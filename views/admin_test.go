@@ -36,7 +36,7 @@ func TestTokensPageShowsANewTokenOnce(t *testing.T) {
 			if got := text(doc, testid("token-secret")); got != newTokenSecret {
 				t.Errorf("got secret %q, want %q", got, newTokenSecret)
 			}
-			want := `curl -H "Authorization: Bearer ` + newTokenSecret + `" http://console.example:8080/api/v1/accounts/7/packages`
+			want := `curl -H 'Authorization: Bearer ` + newTokenSecret + `' 'http://console.example:8080/api/v1/accounts/7/packages'`
 			if got := text(doc, testid("token-curl")); got != want {
 				t.Errorf("got curl example %q, want %q", got, want)
 			}

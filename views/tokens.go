@@ -77,12 +77,15 @@ func NewTokensPage(meta Meta, accountID int64, tokens []db.APIToken, canWrite bo
 }
 
 // ShowCreated shows token t's secret, this once, with a curl call to the
-// API at base ("http://HOST") that lists the account's packages.
+// API at base (the console's public address, "https://billing.example.com")
+// that lists the account's packages. Each argument is shell-quoted, so the
+// line pastes into a shell as it reads, whatever base holds.
 func (p *TokensPage) ShowCreated(t db.APIToken, secret, base string) {
 	p.Created = &TokenCreated{
 		Name:   t.Name,
 		Secret: secret,
-		Curl:   fmt.Sprintf(`curl -H "Authorization: Bearer %s" %s/api/v1/accounts/%d/packages`, secret, base, p.AccountID),
+		Curl: "curl -H " + ShellQuote("Authorization: Bearer "+secret) + " " +
+			ShellQuote(fmt.Sprintf("%s/api/v1/accounts/%d/packages", strings.TrimRight(base, "/"), p.AccountID)),
 	}
 	id := strconv.FormatInt(t.ID, 10)
 	for i := range p.Tokens {
@@ -113,3 +116,8 @@ func (p *TokensPage) RejectName(name string) {
 		p.NameError = msg("tokens.error.name_invalid")
 	}
 }
+
+// ShellQuote quotes s for a POSIX shell: in single quotes, where nothing is
+// special but the single quote itself, which closes the quotes, is written
+// escaped and opens them again.
+func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
