@@ -142,29 +142,38 @@ func TestControlAndInvisibleCharactersAreRefused(t *testing.T) {
 }
 
 func TestTokenCurlNamesTheConfiguredAddress(t *testing.T) {
-	env := authzServer(t, filepath.Join(t.TempDir(), "rtcbill.db"), func(cfg *handlers.Config) {
-		cfg.BaseURL = "https://billing.example.com"
-	})
-	account := env.createAccount("Curl Co")
-	owner := env.signIn("en", db.RoleCustomer, account)
-	form := url.Values{"name": {"ci"}, "_csrf": {owner.cookies["rtcbill_csrf"].Value}}
-	hr := httptest.NewRequest("POST", fmt.Sprintf("/accounts/%d/tokens", account), strings.NewReader(form.Encode()))
-	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hr.Host = "evil.example"
-	for _, c := range owner.cookies {
-		hr.AddCookie(c)
-	}
-	rec := httptest.NewRecorder()
-	env.e.ServeHTTP(rec, hr)
-	if rec.Code != http.StatusCreated {
-		t.Fatalf("got %d, want 201", rec.Code)
-	}
-	curl := doc(t, rec).Find(`[data-testid="token-curl"]`).Text()
-	if strings.Contains(curl, "evil.example") {
-		t.Errorf("the curl example takes its host from the request: %s", curl)
-	}
-	want := fmt.Sprintf("'https://billing.example.com/api/v1/accounts/%d/packages'", account)
-	if !strings.HasPrefix(curl, "curl -H 'Authorization: Bearer rtcb_") || !strings.HasSuffix(curl, want) {
-		t.Errorf("got %q, want curl -H 'Authorization: Bearer …' %s", curl, want)
+	for _, tc := range []struct {
+		name, baseURL, addr, want string
+	}{
+		{"the configured public address", "https://billing.example.com", "127.0.0.1:8080", "https://billing.example.com"},
+		{"without one, the listen address", "", "0.0.0.0:9090", "http://localhost:9090"},
+	} {
+		t.Run(tc.name+", never the request's Host", func(t *testing.T) {
+			env := authzServer(t, filepath.Join(t.TempDir(), "rtcbill.db"), func(cfg *handlers.Config) {
+				cfg.BaseURL, cfg.Addr = tc.baseURL, tc.addr
+			})
+			account := env.createAccount("Curl Co")
+			owner := env.signIn("en", db.RoleCustomer, account)
+			form := url.Values{"name": {"ci"}, "_csrf": {owner.cookies["rtcbill_csrf"].Value}}
+			hr := httptest.NewRequest("POST", fmt.Sprintf("/accounts/%d/tokens", account), strings.NewReader(form.Encode()))
+			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			hr.Host = "evil.example"
+			for _, c := range owner.cookies {
+				hr.AddCookie(c)
+			}
+			rec := httptest.NewRecorder()
+			env.e.ServeHTTP(rec, hr)
+			if rec.Code != http.StatusCreated {
+				t.Fatalf("got %d, want 201", rec.Code)
+			}
+			curl := doc(t, rec).Find(`[data-testid="token-curl"]`).Text()
+			if strings.Contains(curl, "evil.example") {
+				t.Errorf("the curl example takes its host from the request: %s", curl)
+			}
+			want := fmt.Sprintf("'%s/api/v1/accounts/%d/packages'", tc.want, account)
+			if !strings.HasPrefix(curl, "curl -H 'Authorization: Bearer rtcb_") || !strings.HasSuffix(curl, want) {
+				t.Errorf("got %q, want curl -H 'Authorization: Bearer …' %s", curl, want)
+			}
+		})
 	}
 }

@@ -42,6 +42,9 @@ type Config struct {
 	// BaseURL is the console's public address ("https://billing.example.com"),
 	// for the examples its pages show.
 	BaseURL string
+	// Addr is the address the server listens on: without a BaseURL the
+	// examples name http://Addr (localhost when Addr names no host).
+	Addr string
 	// Context bounds the handlers' background work (sweeping the rate
 	// limiters); without one, none runs and the limiters stay bounded by
 	// their size alone.
@@ -91,7 +94,7 @@ func New(cfg Config) *echo.Echo {
 		estimates: newBuckets(lim.EstimatesPerMinute), estimating: make(chan struct{}, lim.EstimateConcurrency),
 		limits: lim, baseURL: cfg.BaseURL}
 	if h.baseURL == "" {
-		h.baseURL = "http://127.0.0.1:8080" // serve's default --addr
+		h.baseURL = addrURL(cfg.Addr)
 	}
 	if cfg.Context != nil {
 		go h.sweepLimits(cfg.Context, time.Minute)
