@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -51,7 +52,9 @@ Environment:
   RTCBILL_ADDR         listen address (default 127.0.0.1:8080)
   RTCBILL_DB           SQLite database file (default ./rtcbill.db, created on first start)
   RTCBILL_ADMIN_TOKEN  the staff API token; unset means no staff token exists
-  RTCBILL_SECURE_COOKIES  1 marks the console's cookies Secure (set it behind TLS)
+  RTCBILL_SECURE_COOKIES  1 marks the console's cookies Secure, with __Host- names (set it behind TLS)
+  RTCBILL_BASE_URL     the console's public address, e.g. https://billing.example.com
+  RTCBILL_IDLE_TIMEOUT a sign-in ends after this long without a request (default 2h)
 `
 
 func main() {
@@ -103,6 +106,42 @@ func envOr(name, def string) string {
 	return def
 }
 
+// idleTimeoutFlag is --idle-timeout (env RTCBILL_IDLE_TIMEOUT): a sign-in
+// ends after this long without a request. The returned function gives the
+// value after parsing, or why the variable or flag cannot be used.
+func idleTimeoutFlag(fs *flag.FlagSet) func() (time.Duration, error) {
+	env := os.Getenv("RTCBILL_IDLE_TIMEOUT")
+	d := fs.Duration("idle-timeout", handlers.DefaultIdleTimeout, "a sign-in ends after this long without a request, e.g. 2h, 30m (env RTCBILL_IDLE_TIMEOUT)")
+	return func() (time.Duration, error) {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "idle-timeout" })
+		if !set && env != "" {
+			v, err := time.ParseDuration(env)
+			if err != nil {
+				return 0, fmt.Errorf("RTCBILL_IDLE_TIMEOUT=%q is not a duration such as 2h or 30m", env)
+			}
+			*d = v
+		}
+		if *d < 10*time.Minute || *d > 12*time.Hour {
+			return 0, fmt.Errorf("the idle timeout %s must be from 10m to 12h, the longest a sign-in lasts", *d)
+		}
+		return *d, nil
+	}
+}
+
+// baseURL is RTCBILL_BASE_URL, the console's public address: an https one
+// makes every cookie Secure, and a browser's form must come from it.
+func baseURL() (string, error) {
+	v := strings.TrimRight(strings.TrimSpace(os.Getenv("RTCBILL_BASE_URL")), "/")
+	if v == "" {
+		return "", nil
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		return "", fmt.Errorf("RTCBILL_BASE_URL=%q is not an address such as https://billing.example.com", v)
+	}
+	return v, nil
+}
+
 // closeGraceFlag is --close-grace (env RTCBILL_CLOSE_GRACE): how long after
 // a month's end its bill waits before it is stored, so that usage reported
 // a little late still lands on its own month. The returned function gives
@@ -141,10 +180,19 @@ func serve(args []string, logger *slog.Logger) error {
 	addr := fs.String("addr", envOr("RTCBILL_ADDR", "127.0.0.1:8080"), "listen address (env RTCBILL_ADDR)")
 	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file, created on first start (env RTCBILL_DB)")
 	closeGrace := closeGraceFlag(fs)
+	idleTimeout := idleTimeoutFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	grace, err := closeGrace()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	idle, err := idleTimeout()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	base, err := baseURL()
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -175,7 +223,7 @@ func serve(args []string, logger *slog.Logger) error {
 		logger.Warn("RTCBILL_ADMIN_TOKEN is unset: no staff token exists, staff API calls answer 401")
 	}
 	e := handlers.New(handlers.Config{Store: store, AdminToken: token, Now: time.Now, Logger: logger,
-		SecureCookies: os.Getenv("RTCBILL_SECURE_COOKIES") == "1"})
+		SecureCookies: os.Getenv("RTCBILL_SECURE_COOKIES") == "1", BaseURL: base, IdleTimeout: idle})
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 
 	go sweepWebSessions(ctx, store, logger)

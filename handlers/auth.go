@@ -147,7 +147,9 @@ func (h *Handler) requireStaff(c echo.Context) error {
 const sessionUserKey = "user_id"
 
 // identify reads the signed-in user from the web session, each request
-// anew, so a changed role or a removed user takes effect at once.
+// anew, so a changed role or a removed user takes effect at once. A session
+// that may not go on (keepSession: a disabled user, all sessions ended, a
+// timeout) is destroyed and the request goes on as a visitor's.
 func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -158,6 +160,10 @@ func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 				h.sessions.Remove(ctx, sessionUserKey)
 			case err != nil:
 				return err
+			case !h.keepSession(ctx, u):
+				if err := h.sessions.Destroy(ctx); err != nil {
+					return err
+				}
 			default:
 				setPrincipal(c, principal{Role: u.Role, UserID: u.ID, Email: u.Email, Account: u.AccountID,
 					Label: fmt.Sprintf("%s (%s)", u.Email, u.Role)})

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,6 +245,7 @@ type authzWorld struct {
 	targets  map[string]authzTarget
 	users    map[authzWho]db.User
 	cookies  map[authzWho]map[string]string // name → value
+	tokens   map[authzWho]string            // the CSRF token of each one's forms
 	bearer   map[authzWho]string
 	secrets  map[string]string // target → its customer API token in clear
 }
@@ -325,7 +327,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	env := authzServer(t, path, nil)
 	ctx := context.Background()
 	w := &authzWorld{template: path, targets: map[string]authzTarget{}, users: map[authzWho]db.User{},
-		cookies: map[authzWho]map[string]string{}, bearer: map[authzWho]string{whoAdmin: staffToken}, secrets: map[string]string{}}
+		cookies: map[authzWho]map[string]string{}, tokens: map[authzWho]string{}, bearer: map[authzWho]string{whoAdmin: staffToken}, secrets: map[string]string{}}
 	for _, acct := range []struct {
 		key, name, email string
 		demo             bool
@@ -348,7 +350,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		w.users[who] = u
 	}
 	anon := newAuthzClient(t, env.e)
-	anon.csrf()
+	w.tokens[whoAnon] = anon.csrf()
 	w.cookies[whoAnon] = anon.cookies
 	for who, email := range authzEmails {
 		c := newAuthzClient(t, env.e)
@@ -358,6 +360,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		if c.cookies["rtcbill_session"] == "" {
 			t.Fatalf("sign in as %s: no rtcbill_session cookie", email)
 		}
+		w.tokens[who] = c.csrf()
 		w.cookies[who] = c.cookies
 	}
 	if err := env.ro.Close(); err != nil {
@@ -415,7 +418,7 @@ func (w *authzWorld) request(t *testing.T, row authzRow, col int) *http.Request 
 		for k, v := range row.form {
 			form[k] = slices.Clone(v)
 		}
-		form.Set("_csrf", w.cookies[c.who]["rtcbill_csrf"])
+		form.Set("_csrf", w.tokens[c.who])
 		hr = httptest.NewRequest(row.method, path+row.query, strings.NewReader(form.Encode()))
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	default:
@@ -616,12 +619,13 @@ func TestAuthzCrossAccountIDs(t *testing.T) {
 }
 
 // authzClient is a minimal browser for the authorization and security
-// tests: it keeps cookies by name and, on post, sends the CSRF cookie's
-// token back as the _csrf form field.
+// tests: it keeps cookies by name and the CSRF token of the last page's
+// forms, and on post sends that token back as the _csrf form field.
 type authzClient struct {
 	t       *testing.T
 	e       *echo.Echo
 	cookies map[string]string
+	token   string
 	// responses keeps every answer, for the tests that search them.
 	responses []*httptest.ResponseRecorder
 }
@@ -651,28 +655,48 @@ func (c *authzClient) do(method, path string, form url.Values, edit func(*http.R
 	rec := httptest.NewRecorder()
 	c.e.ServeHTTP(rec, hr)
 	for _, ck := range rec.Result().Cookies() {
+		if strings.HasSuffix(ck.Name, "rtcbill_session") {
+			c.token = "" // a new session, or none: its forms carry another token
+		}
 		if ck.MaxAge < 0 || ck.Value == "" {
 			delete(c.cookies, ck.Name)
 		} else {
 			c.cookies[ck.Name] = ck.Value
 		}
 	}
+	if token, ok := pageCSRF(rec); ok {
+		c.token = token
+	}
 	c.responses = append(c.responses, rec)
 	return rec
 }
 
-// csrf returns the CSRF token, fetching a page first if the client has
-// none yet.
+// csrfField is the hidden field of every form that posts.
+var csrfField = regexp.MustCompile(`<input type="hidden" name="_csrf" value="([^"]+)"`)
+
+// pageCSRF reads the CSRF token of a page's forms.
+func pageCSRF(rec *httptest.ResponseRecorder) (string, bool) {
+	m := csrfField.FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// csrf returns the CSRF token of the client's forms, opening a page with a
+// form first if the client has none: the sign-in page for a visitor, the
+// plans page (its header's sign-out form) for a user.
 func (c *authzClient) csrf() string {
 	c.t.Helper()
-	if c.cookies["rtcbill_csrf"] == "" {
-		c.do("GET", "/signin", nil, nil)
+	for _, path := range []string{"/signin", "/"} {
+		if c.token == "" {
+			c.do("GET", path, nil, nil)
+		}
 	}
-	token := c.cookies["rtcbill_csrf"]
-	if token == "" {
-		c.t.Fatal("GET /signin set no rtcbill_csrf cookie")
+	if c.token == "" {
+		c.t.Fatal("neither /signin nor / has a form with a CSRF token")
 	}
-	return token
+	return c.token
 }
 
 // post sends a form with the right CSRF token.

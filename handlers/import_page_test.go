@@ -16,12 +16,9 @@ import (
 // form, with the visitor's cookies and CSRF token.
 func (v *visitor) upload(sdkAppID int64, name string, file []byte) *httptest.ResponseRecorder {
 	v.env.t.Helper()
-	if _, ok := v.cookies["rtcbill_csrf"]; !ok {
-		v.get("/signin")
-	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("_csrf", v.cookies["rtcbill_csrf"].Value)
+	mw.WriteField("_csrf", v.csrf())
 	if file != nil {
 		fw, _ := mw.CreateFormFile("file", name)
 		fw.Write(file)

@@ -154,7 +154,7 @@ func TestTokenCurlNamesTheConfiguredAddress(t *testing.T) {
 			})
 			account := env.createAccount("Curl Co")
 			owner := env.signIn("en", db.RoleCustomer, account)
-			form := url.Values{"name": {"ci"}, "_csrf": {owner.cookies["rtcbill_csrf"].Value}}
+			form := url.Values{"name": {"ci"}, "_csrf": {owner.csrf()}}
 			hr := httptest.NewRequest("POST", fmt.Sprintf("/accounts/%d/tokens", account), strings.NewReader(form.Encode()))
 			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			hr.Host = "evil.example"

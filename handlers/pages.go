@@ -60,15 +60,12 @@ func meta(c echo.Context, title string) views.Meta {
 
 // switchLang answers GET /lang?to=en&next=/path: it remembers the choice in
 // a cookie for a year and returns to the page.
-func switchLang(c echo.Context) error {
+func (h *Handler) switchLang(c echo.Context) error {
 	tag, ok := views.ParseLang(c.QueryParam("to"))
 	if !ok {
 		return fieldError("to", "unknown language %q: zh-CN or en", c.QueryParam("to"))
 	}
-	c.SetCookie(&http.Cookie{
-		Name: views.LangCookie, Value: views.LangCode(tag), Path: "/",
-		MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	})
+	h.setCookie(c, views.LangCookie, views.LangCode(tag), 365*24*3600)
 	return c.Redirect(http.StatusSeeOther, views.SafeNext(c.QueryParam("next")))
 }
 

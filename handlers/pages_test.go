@@ -23,6 +23,7 @@ type visitor struct {
 	env     *env
 	lang    string
 	cookies map[string]*http.Cookie
+	token   string // the CSRF token of the last page's forms
 }
 
 func (env *env) visitor(lang string) *visitor {
@@ -33,8 +34,8 @@ func (v *visitor) do(method, path string, form url.Values) *httptest.ResponseRec
 	v.env.t.Helper()
 	var hr *http.Request
 	if form != nil {
-		if c, ok := v.cookies["rtcbill_csrf"]; ok && !form.Has("_csrf") {
-			form.Set("_csrf", c.Value)
+		if v.token != "" && !form.Has("_csrf") {
+			form.Set("_csrf", v.token)
 		}
 		hr = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -50,23 +51,39 @@ func (v *visitor) do(method, path string, form url.Values) *httptest.ResponseRec
 	rec := httptest.NewRecorder()
 	v.env.e.ServeHTTP(rec, hr)
 	for _, c := range rec.Result().Cookies() {
+		if strings.HasSuffix(c.Name, "rtcbill_session") {
+			v.token = ""
+		}
 		if c.MaxAge < 0 || c.Value == "" {
 			delete(v.cookies, c.Name)
 		} else {
 			v.cookies[c.Name] = c
 		}
 	}
+	if token, ok := pageCSRF(rec); ok {
+		v.token = token
+	}
 	return rec
 }
 
 func (v *visitor) get(path string) *httptest.ResponseRecorder { return v.do("GET", path, nil) }
 
-// post sends a form; a first GET fetches the CSRF cookie when there is none.
+// post sends a form; a first GET fetches a page with the CSRF token when
+// the visitor has none.
 func (v *visitor) post(path string, form url.Values) *httptest.ResponseRecorder {
-	if _, ok := v.cookies["rtcbill_csrf"]; !ok {
-		v.get("/signin")
-	}
+	v.csrf()
 	return v.do("POST", path, form)
+}
+
+// csrf returns the CSRF token of the visitor's forms, opening a page with a
+// form when there is none.
+func (v *visitor) csrf() string {
+	for _, path := range []string{"/signin", "/"} {
+		if v.token == "" {
+			v.get(path)
+		}
+	}
+	return v.token
 }
 
 const testPassword = "correct horse battery"

@@ -324,7 +324,7 @@ func TestServerTimeouts(t *testing.T) {
 		account := env.createAccount("Slow Importer")
 		app, _ := env.createApp(account, "2026-11-01T09:00:00+08:00")
 		owner := env.signIn("en", db.RoleCustomer, account)
-		body, ctype := uploadBody(owner.cookies["rtcbill_csrf"].Value, []byte(uploadCSV))
+		body, ctype := uploadBody(owner.csrf(), []byte(uploadCSV))
 		pr, pw := io.Pipe()
 		go func() {
 			step := len(body)/40 + 1

@@ -28,9 +28,13 @@ type Config struct {
 	Store *db.Store
 	// AdminToken is the staff token; empty means no staff token exists.
 	AdminToken string
-	// SecureCookies marks the console's cookies Secure: set it when the
-	// console is reached over TLS.
+	// SecureCookies marks the console's cookies Secure, with the __Host-
+	// prefix: set it when the console is reached over TLS. An https BaseURL
+	// does the same.
 	SecureCookies bool
+	// IdleTimeout ends a sign-in after this long without a request
+	// (DefaultIdleTimeout when zero); a sign-in lasts 12 hours at most.
+	IdleTimeout time.Duration
 	// Now is the clock; handlers never read time.Now themselves.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -58,6 +62,11 @@ type Handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	sessions *scs.SessionManager
+	// secure, origin, idle and csrfSecret: see initSessions and csrf.go.
+	secure     bool
+	origin     string
+	idle       time.Duration
+	csrfSecret csrfSecret
 	// signIns counts failed sign-ins per address and per (address, e-mail).
 	signIns *signInLimiter
 	// signUps counts sign-ups per address, signUpsAll in all.
@@ -102,15 +111,7 @@ func New(cfg Config) *echo.Echo {
 	if cfg.AdminToken != "" {
 		h.staff = []byte(cfg.AdminToken)
 	}
-	h.sessions = scs.New()
-	h.sessions.Store = cfg.Store.WebSessions()
-	// A sign-in lasts 12 hours. No idle timeout: with one, every page view
-	// would rewrite the session row to push its expiry.
-	h.sessions.Lifetime = 12 * time.Hour
-	h.sessions.Cookie.Name = "rtcbill_session"
-	h.sessions.Cookie.HttpOnly = true
-	h.sessions.Cookie.SameSite = http.SameSiteLaxMode
-	h.sessions.Cookie.Secure = cfg.SecureCookies
+	h.initSessions(cfg)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -133,13 +134,13 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/healthz", h.health)
 	e.GET("/static/*", echo.WrapHandler(staticFiles()))
 
-	// The pages: a web session, the signed-in user, the language, and a
-	// CSRF token on every form.
-	pages := e.Group("", h.loadSession, h.identify, withLang, csrf(cfg.SecureCookies), csrfToViews)
+	// The pages: a web session, the signed-in user, the language, no
+	// unsafe request from another origin, and a CSRF token on every form.
+	pages := e.Group("", h.loadSession, h.identify, withLang, h.sameOrigin, h.csrf)
 	pages.GET("/", h.showPlans)
 	pages.GET("/plans", h.showPlans)
 	pages.GET("/estimate", h.showEstimate, h.limitEstimates)
-	pages.GET("/lang", switchLang)
+	pages.GET("/lang", h.switchLang)
 	pages.GET("/signin", h.showSignIn)
 	pages.POST("/signin", h.submitSignIn)
 	pages.GET("/signup", h.showSignUp)

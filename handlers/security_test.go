@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,11 +71,20 @@ func TestCSRFFormPosts(t *testing.T) {
 	const email, password = "carol@example.com", "carol-password-1"
 	id := secCustomer(t, env, "Carol Co", email, password)
 	c := newAuthzClient(t, env.e)
+	visitorToken := c.csrf()
 	if rec := c.signIn(email, password); rec.Code != http.StatusSeeOther {
 		t.Fatalf("sign in: got %d, want 303", rec.Code)
 	}
 	buy := fmt.Sprintf("/accounts/%d/buy/starter", id)
 	right := c.csrf()
+	if right == visitorToken {
+		t.Fatalf("the token after sign-in is the visitor's token from before it: it must be made anew at sign-in")
+	}
+	elsewhere := newAuthzClient(t, env.e)
+	if rec := elsewhere.signIn(email, password); rec.Code != http.StatusSeeOther {
+		t.Fatalf("sign in elsewhere: got %d, want 303", rec.Code)
+	}
+	otherSession := elsewhere.csrf()
 
 	refused := []struct {
 		name string
@@ -84,10 +94,8 @@ func TestCSRFFormPosts(t *testing.T) {
 		{"without a token", url.Values{}, nil},
 		{"with a wrong token", url.Values{"_csrf": {"wrong-" + right}}, nil},
 		{"with an empty token", url.Values{"_csrf": {""}}, nil},
-		{"with the right token but no CSRF cookie (a forged form cannot set it)", url.Values{"_csrf": {right}}, func(r *http.Request) {
-			r.Header.Del("Cookie")
-			r.AddCookie(&http.Cookie{Name: "rtcbill_session", Value: c.cookies["rtcbill_session"]})
-		}},
+		{"with the token of the same user's other session (tokens are bound to their session)", url.Values{"_csrf": {otherSession}}, nil},
+		{"with the visitor's token from before the sign-in (tokens are made anew at sign-in)", url.Values{"_csrf": {visitorToken}}, nil},
 		{"with a wrong X-CSRF-Token header", url.Values{}, func(r *http.Request) { r.Header.Set("X-CSRF-Token", "not-the-token") }},
 		{"from another site (Sec-Fetch-Site: cross-site), even with the right token", url.Values{"_csrf": {right}},
 			func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") }},
@@ -400,9 +408,12 @@ func TestPasswordsNeverLoggedOrShown(t *testing.T) {
 
 func TestSessionCookiesAndSignOut(t *testing.T) {
 	const email, password = "grace@example.com", "grace-password-1"
-	newSigned := func(t *testing.T, secure bool) (*env, int64) {
-		env := authzServer(t, filepath.Join(t.TempDir(), "rtcbill.db"), func(cfg *handlers.Config) { cfg.SecureCookies = secure })
+	newSignedWith := func(t *testing.T, edit func(*handlers.Config)) (*env, int64) {
+		env := authzServer(t, filepath.Join(t.TempDir(), "rtcbill.db"), edit)
 		return env, secCustomer(t, env, "Grace Co", email, password)
+	}
+	newSigned := func(t *testing.T, secure bool) (*env, int64) {
+		return newSignedWith(t, func(cfg *handlers.Config) { cfg.SecureCookies = secure })
 	}
 	accountPage := func(id int64) string { return fmt.Sprintf("/accounts/%d", id) }
 	wantSignInPage := func(t *testing.T, rec *httptest.ResponseRecorder, path, why string) {
@@ -449,34 +460,63 @@ func TestSessionCookiesAndSignOut(t *testing.T) {
 		wantSignInPage(t, replay(env, before, accountPage(id)), accountPage(id), "the session id from before the sign-in")
 	})
 
-	for _, secure := range []bool{false, true} {
-		t.Run(fmt.Sprintf("cookies are HttpOnly, SameSite=Lax and Secure=%v", secure), func(t *testing.T) {
-			env, _ := newSigned(t, secure)
+	// Over TLS every cookie is Secure and named with the __Host- prefix, so
+	// that browsers refuse it from plain HTTP, from a sibling subdomain
+	// (no Domain) and for a narrower path: nobody can plant one.
+	for _, tc := range []struct {
+		name   string
+		edit   func(*handlers.Config)
+		secure bool
+	}{
+		{"on plain HTTP", nil, false},
+		{"with RTCBILL_SECURE_COOKIES", func(cfg *handlers.Config) { cfg.SecureCookies = true }, true},
+		{"with an https base URL", func(cfg *handlers.Config) { cfg.BaseURL = "https://billing.example.com" }, true},
+		{"with an http base URL", func(cfg *handlers.Config) { cfg.BaseURL = "http://billing.example.com" }, false},
+	} {
+		t.Run("cookies "+tc.name+" are HttpOnly, SameSite=Lax, for /, and Secure with __Host- names over TLS", func(t *testing.T) {
+			env, _ := newSignedWith(t, tc.edit)
 			c := newAuthzClient(t, env.e)
 			seen := map[string]*http.Cookie{}
+			origin := func(r *http.Request) {} // the base URL's origin is the only one accepted
+			if tc.edit != nil {
+				var cfg handlers.Config
+				tc.edit(&cfg)
+				if cfg.BaseURL != "" {
+					origin = func(r *http.Request) { r.Header.Set("Origin", cfg.BaseURL) }
+				}
+			}
 			for _, rec := range []*httptest.ResponseRecorder{
 				c.do("GET", "/signin", nil, nil),
-				c.signIn(email, password),
+				c.do("POST", "/signin", url.Values{"_csrf": {c.csrf()}, "email": {email}, "password": {password}}, origin),
 				c.do("GET", "/lang?to=en&next=/plans", nil, nil),
 			} {
 				for _, ck := range rec.Result().Cookies() {
 					seen[ck.Name] = ck
 				}
 			}
-			for _, name := range []string{"rtcbill_session", "rtcbill_csrf"} {
+			prefix := ""
+			if tc.secure {
+				prefix = "__Host-"
+			}
+			for _, base := range []string{"rtcbill_session", "rtcbill_csrf", "rtcbill_lang"} {
+				name := prefix + base
 				ck, ok := seen[name]
 				if !ok {
-					t.Errorf("cookie %s: never set", name)
+					t.Errorf("cookie %s: never set (set: %v)", name, slices.Collect(maps.Keys(seen)))
 					continue
 				}
-				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != secure || ck.Path != "/" {
-					t.Errorf("cookie %s: HttpOnly %v, SameSite %v, Secure %v, Path %q; want HttpOnly, SameSite=Lax, Secure %v, Path /",
-						name, ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path, secure)
+				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != tc.secure || ck.Path != "/" || ck.Domain != "" {
+					t.Errorf("cookie %s: HttpOnly %v, SameSite %v, Secure %v, Path %q, Domain %q; want HttpOnly, SameSite=Lax, Secure %v, Path /, no Domain",
+						name, ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path, ck.Domain, tc.secure)
 				}
 			}
-			for name, ck := range seen {
-				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
-					t.Errorf("cookie %s: HttpOnly %v, SameSite %v; want HttpOnly and SameSite=Lax", name, ck.HttpOnly, ck.SameSite)
+			if len(seen) != 3 {
+				t.Errorf("cookies set: %v, want exactly the session, CSRF and language cookies", slices.Collect(maps.Keys(seen)))
+			}
+			if tc.secure {
+				// The language chosen sticks under its new name.
+				if rec := c.do("GET", "/plans", nil, func(r *http.Request) { r.Header.Set("Accept-Language", "zh-CN") }); rec.Header().Get("Content-Language") != "en" {
+					t.Errorf("after choosing English: Content-Language %q, want en", rec.Header().Get("Content-Language"))
 				}
 			}
 		})

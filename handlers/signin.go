@@ -78,6 +78,9 @@ func (h *Handler) submitSignIn(c echo.Context) error {
 		if a, err := mail.ParseAddress(email); tooLong || (err == nil && a.Address == email) {
 			detail = email
 		}
+		if errors.Is(err, db.ErrUserDisabled) {
+			detail += " (disabled user)"
+		}
 		if err := h.store.Audit(ctx, now, db.AuditSignInFailed, 0, detail); err != nil {
 			return err
 		}
@@ -106,11 +109,9 @@ func waitMinutes(d time.Duration) int64 { return int64((d + time.Minute - 1) / t
 // signIn starts a user's session under a new token (no fixation) and
 // records it.
 func (h *Handler) signIn(c echo.Context, u db.User) error {
-	ctx := c.Request().Context()
-	if err := h.sessions.RenewToken(ctx); err != nil {
+	if err := h.startSession(c.Request().Context(), u); err != nil {
 		return err
 	}
-	h.sessions.Put(ctx, sessionUserKey, u.ID)
 	setPrincipal(c, principal{Role: u.Role, UserID: u.ID, Email: u.Email, Account: u.AccountID, Label: u.Email + " (" + string(u.Role) + ")"})
 	return h.store.Audit(c.Request().Context(), h.now(), db.AuditSignIn, u.AccountID, "")
 }

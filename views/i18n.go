@@ -57,12 +57,16 @@ func mustBundle() (*i18n.Bundle, map[string][]string) {
 // that check both languages say everything.
 func MessageIDs() map[string][]string { return messageIDs }
 
-// Negotiate picks the page language: the cookie set by the language switch,
+// Negotiate picks the page language: the cookie set by the language switch
+// (named with the __Host- prefix when the console is reached over TLS),
 // then Accept-Language, then Chinese.
 func Negotiate(r *http.Request) language.Tag {
 	var prefs []string
-	if c, err := r.Cookie(LangCookie); err == nil {
-		prefs = append(prefs, c.Value)
+	for _, name := range []string{"__Host-" + LangCookie, LangCookie} {
+		if c, err := r.Cookie(name); err == nil {
+			prefs = append(prefs, c.Value)
+			break
+		}
 	}
 	prefs = append(prefs, r.Header.Get("Accept-Language"))
 	// MatchStrings falls back to the first language when nothing matches.

@@ -496,14 +496,19 @@ func signIn(base, email string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	page, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	u, _ := url.Parse(base)
-	var csrf string
-	for _, ck := range jar.Cookies(u) {
-		if ck.Name == "rtcbill_csrf" {
-			csrf = ck.Value
-		}
+	if err != nil {
+		return "", err
 	}
+	u, _ := url.Parse(base)
+	// The form's CSRF token: a visitor's is signed for the nonce cookie
+	// the page set.
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("the sign-in page has no CSRF token")
+	}
+	csrf := string(m[1])
 	resp, err = c.PostForm(base+"/signin", url.Values{"email": {email}, "password": {password}, "_csrf": {csrf}})
 	if err != nil {
 		return "", err
