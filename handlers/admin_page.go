@@ -142,19 +142,31 @@ func (h *Handler) showAudit(c echo.Context) error {
 }
 
 // showUsers answers GET /admin/users (admins only): every user and the
-// form that adds one. ?added=EMAIL confirms an addition after its redirect.
+// form that adds one. ?added=EMAIL confirms an addition after its redirect,
+// ?disabled=EMAIL and ?enabled=EMAIL a change of state.
 func (h *Handler) showUsers(c echo.Context) error {
-	return h.renderUsers(c, http.StatusOK, views.UserForm{}, c.QueryParam("added"))
+	return h.renderUsersWith(c, http.StatusOK, views.UserForm{}, func(p *views.UsersPage) {
+		p.ShowAdded(c.QueryParam("added"))
+		p.ShowChanged(c.QueryParam("disabled"), true)
+		p.ShowChanged(c.QueryParam("enabled"), false)
+	})
 }
 
 func (h *Handler) renderUsers(c echo.Context, status int, form views.UserForm, added string) error {
+	return h.renderUsersWith(c, status, form, func(p *views.UsersPage) { p.ShowAdded(added) })
+}
+
+// renderUsersWith renders the users page after edit has set what this
+// answer adds to the list (a confirmation, a reset link).
+func (h *Handler) renderUsersWith(c echo.Context, status int, form views.UserForm, edit func(*views.UsersPage)) error {
 	ctx := c.Request().Context()
 	users, err := h.store.Users(ctx)
 	if err != nil {
 		return err
 	}
 	page := views.NewUsersPage(meta(c, views.T(ctx, "users.title")), users, form)
-	page.ShowAdded(added)
+	page.MarkSelf(who(c).UserID)
+	edit(&page)
 	return render(c, status, views.Users(page))
 }
 
@@ -203,7 +215,7 @@ func (h *Handler) submitUser(c echo.Context) error {
 		case "email":
 			form.RejectEmail()
 		case "password":
-			form.RejectPassword()
+			form.RejectPassword(db.CheckPassword(password, form.Email))
 		default:
 			form.RejectAccount(form.Role, account == 0)
 		}

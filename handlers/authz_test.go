@@ -171,6 +171,20 @@ var authzMatrix = []authzRow{
 	// Loading the demo is the admins'; the upload form posts a CSV file (here
 	// none: the refusal shows who may post at all, a 422 that it was read).
 	{method: "POST", path: "/admin/demo", form: url.Values{}, want: authzWant{401, 404, 404, 404, 404, 303, 404, 404}},
+	// The credential lifecycle. An admin disables, enables and resets the
+	// target's customer; the reset shows the one-time link (201). Anyone
+	// with a reset link may use it: the link is the credential.
+	{method: "POST", path: "/admin/users/:user/disable", form: url.Values{}, want: authzWant{401, 404, 404, 404, 404, 303, 404, 404}},
+	{method: "POST", path: "/admin/users/:user/enable", form: url.Values{}, want: authzWant{401, 404, 404, 404, 404, 303, 404, 404}},
+	{method: "POST", path: "/admin/users/:user/reset", form: url.Values{}, want: authzWant{401, 404, 404, 404, 404, 201, 404, 404}},
+	{method: "GET", path: "/security", want: authzWant{toSignIn, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "POST", path: "/security/password",
+		form: url.Values{"current": {authzPassword}, "password": {"matrix-password-2"}, "confirm": {"matrix-password-2"}},
+		want: authzWant{401, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "POST", path: "/security/signout-everywhere", form: url.Values{}, want: authzWant{401, 303, 303, 303, 303, 303, 303, 303}},
+	{method: "GET", path: "/reset/:link", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "POST", path: "/reset/:link", form: url.Values{"password": {"matrix-password-3"}, "confirm": {"matrix-password-3"}},
+		want: authzWant{303, 303, 303, 303, 303, 303, 303, 303}},
 	{method: "POST", path: "/apps/:sdk_app_id/import", form: url.Values{},
 		want: authzWant{401, 422, 404, 403, 404, 422, 404, 422}},
 
@@ -206,6 +220,10 @@ const authzMonth = "2019-08"
 type authzTarget struct {
 	account, app, pkg, token int64
 	room                     string
+	// user is the user the admin pages act on; link a password reset link
+	// of that user.
+	user int64
+	link string
 }
 
 // fill puts the target's ids into a route's path pattern.
@@ -231,6 +249,10 @@ func (tg authzTarget) fill(pattern string) (string, error) {
 			parts[i] = "starter"
 		case "month":
 			parts[i] = authzMonth
+		case "user":
+			parts[i] = strconv.FormatInt(tg.user, 10)
+		case "link":
+			parts[i] = tg.link
 		default:
 			return "", fmt.Errorf("%s: no value for the path parameter %q: add one to authzTarget.fill", pattern, name)
 		}
@@ -348,6 +370,18 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 			t.Fatalf("create the %s user: %v", role, err)
 		}
 		w.users[who] = u
+	}
+	// The admin pages act on the target's customer (on the demo account,
+	// which has none, the sales user), and each has a reset link.
+	for key, who := range map[string]authzWho{"A": whoA, "B": whoB, "demo": whoSales} {
+		tg := w.targets[key]
+		tg.user = w.users[who].ID
+		link, _, err := env.store.CreatePasswordReset(ctx, tg.user, fixedNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg.link = link
+		w.targets[key] = tg
 	}
 	anon := newAuthzClient(t, env.e)
 	w.tokens[whoAnon] = anon.csrf()

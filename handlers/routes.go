@@ -146,6 +146,8 @@ func New(cfg Config) *echo.Echo {
 	pages.GET("/signup", h.showSignUp)
 	pages.POST("/signup", h.submitSignUp)
 	pages.POST("/signout", h.submitSignOut)
+	pages.GET("/reset/:link", h.showReset)
+	pages.POST("/reset/:link", h.submitReset)
 
 	member := pages.Group("", signedIn)
 	member.GET("/accounts", h.showAccounts)
@@ -169,6 +171,12 @@ func New(cfg Config) *echo.Echo {
 	member.GET("/admin/users", h.showUsers, h.adminOnly)
 	member.POST("/admin/users", h.submitUser, h.adminOnly)
 	member.POST("/admin/demo", h.submitDemo, h.adminOnly)
+	member.POST("/admin/users/:user/disable", h.submitDisableUser, h.adminOnly)
+	member.POST("/admin/users/:user/enable", h.submitEnableUser, h.adminOnly)
+	member.POST("/admin/users/:user/reset", h.submitResetUser, h.adminOnly)
+	member.GET("/security", h.showSecurity)
+	member.POST("/security/password", h.submitPassword)
+	member.POST("/security/signout-everywhere", h.submitSignOutEverywhere)
 	member.POST("/apps/:sdk_app_id/import", h.submitImport)
 
 	api := e.Group("/api/v1")
@@ -200,7 +208,7 @@ func (h *Handler) logRequests() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.String("method", v.Method), slog.String("uri", redactURI(v.URI)),
 				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
 			}
 			if v.Error != nil && v.Status >= 500 {

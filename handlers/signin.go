@@ -31,6 +31,7 @@ func (h *Handler) showSignIn(c echo.Context) error {
 	ctx := c.Request().Context()
 	return render(c, http.StatusOK, views.SignIn(views.SignInPage{
 		Meta: meta(c, views.T(ctx, "auth.signin.title")), Next: views.SafeNext(c.QueryParam("next")),
+		Reset: c.QueryParam("reset") == "1",
 	}))
 }
 
@@ -131,7 +132,7 @@ func (h *Handler) submitSignOut(c echo.Context) error {
 
 func (h *Handler) signUpPage(c echo.Context, plan string) views.SignUpPage {
 	ctx := c.Request().Context()
-	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: db.MinPasswordLen}
+	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: db.MinPasswordLen, MaxPassword: db.MaxPasswordLen}
 	if pl, ok := billing.LookupPlan(plan); ok && pl.Purchasable {
 		p.Plan, p.PlanName = plan, views.PlanName(views.Lang(ctx), pl)
 	}
@@ -179,7 +180,7 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		case "email":
 			page.EmailError = views.T(ctx, "auth.error.email")
 		default:
-			page.PasswordError = views.T(ctx, "auth.error.password", "Min", db.MinPasswordLen)
+			page.PasswordError = views.PasswordMsg(db.CheckPassword(c.FormValue("password"), page.Email)).Text(ctx)
 		}
 		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
 	case errors.Is(err, db.ErrEmailTaken):

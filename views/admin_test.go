@@ -277,7 +277,7 @@ func TestUsersPageFormErrorKeepsInputButNotThePassword(t *testing.T) {
 		code := views.LangCode(lang)
 		form := views.UserForm{Email: "ops@example.com", Role: "support", Account: ""}
 		form.RejectTakenEmail()
-		form.RejectPassword()
+		form.RejectPassword(db.PasswordTooShort)
 		doc := renderDoc(t, lang, views.Users(views.NewUsersPage(views.Meta{Title: "users"}, sampleUsers(), form)))
 		for _, id := range []string{"email-error", "password-error"} {
 			if msg := text(doc, testid(id)); msg == "" || strings.Contains(msg, "users.") {

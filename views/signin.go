@@ -8,6 +8,8 @@ type SignInPage struct {
 	Error string
 	// Limited is set when too many failed sign-ins refused this one.
 	Limited bool
+	// Reset confirms a password just set through a reset link.
+	Reset bool
 }
 
 // SignUpPage is the customer sign-up form: the account and its first user.
@@ -21,4 +23,5 @@ type SignUpPage struct {
 	EmailError    string
 	PasswordError string
 	MinPassword   int
+	MaxPassword   int
 }

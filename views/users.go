@@ -19,6 +19,10 @@ type UsersPage struct {
 	Form  UserForm
 	// MinPassword is the shortest password the store accepts.
 	MinPassword int
+	// Notice confirms a change after its redirect (disabled, enabled).
+	Notice LocalMsg
+	// ResetLink is a reset link just made: shown in this answer only.
+	ResetLink *ResetLink
 }
 
 // UserRow is one user: never their password hash.
@@ -30,6 +34,10 @@ type UserRow struct {
 	Account    string
 	AccountURL string
 	Created    string
+	// Disabled users cannot sign in; Self is the admin looking, who may
+	// not disable themselves.
+	Disabled bool
+	Self     bool
 }
 
 // UserForm is the add-a-user form: its input (never the password) and
@@ -51,7 +59,8 @@ func NewUsersPage(meta Meta, users []db.User, form UserForm) UsersPage {
 	}
 	p := UsersPage{Meta: meta, Form: form, MinPassword: db.MinPasswordLen}
 	for _, u := range users {
-		r := UserRow{ID: strconv.FormatInt(u.ID, 10), Email: u.Email, Role: string(u.Role), Created: DateTime(u.CreatedAt)}
+		r := UserRow{ID: strconv.FormatInt(u.ID, 10), Email: u.Email, Role: string(u.Role), Created: DateTime(u.CreatedAt),
+			Disabled: u.Disabled}
 		if u.AccountID != 0 {
 			r.Account = strconv.FormatInt(u.AccountID, 10)
 			r.AccountURL = AccountURL(u.AccountID, "")
@@ -79,9 +88,30 @@ func (f *UserForm) RejectEmail() { f.EmailError = msg("users.error.email") }
 // RejectTakenEmail says the e-mail already has a user.
 func (f *UserForm) RejectTakenEmail() { f.EmailError = msg("users.error.email_taken") }
 
-// RejectPassword says the password is too short or too long.
-func (f *UserForm) RejectPassword() {
-	f.PasswordError = msg("users.error.password", "Min", db.MinPasswordLen, "Max", db.MaxPasswordLen)
+// RejectPassword says why the password is refused.
+func (f *UserForm) RejectPassword(problem db.PasswordProblem) { f.PasswordError = PasswordMsg(problem) }
+
+// MarkSelf marks the row of the admin looking, who may not disable
+// themselves.
+func (p *UsersPage) MarkSelf(id int64) {
+	for i := range p.Users {
+		p.Users[i].Self = p.Users[i].ID == strconv.FormatInt(id, 10)
+	}
+}
+
+// ShowChanged confirms that the user with email was disabled or enabled,
+// if they are in the list: the address in the query string is never echoed
+// on its own.
+func (p *UsersPage) ShowChanged(email string, disabled bool) {
+	for _, u := range p.Users {
+		if email != "" && u.Email == email && u.Disabled == disabled {
+			if disabled {
+				p.Notice = msg("users.disabled", "Email", email)
+			} else {
+				p.Notice = msg("users.enabled", "Email", email)
+			}
+		}
+	}
 }
 
 // RejectRole says the role is not one of the four.
