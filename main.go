@@ -51,10 +51,11 @@ Usage:
 Environment:
   RTCBILL_ADDR         listen address (default 127.0.0.1:8080)
   RTCBILL_DB           SQLite database file (default ./rtcbill.db, created on first start)
-  RTCBILL_ADMIN_TOKEN  the staff API token; unset means no staff token exists
+  RTCBILL_ADMIN_TOKEN  the staff API token, at least 32 characters; unset means no staff token exists
   RTCBILL_SECURE_COOKIES  1 marks the console's cookies Secure, with __Host- names (set it behind TLS)
   RTCBILL_BASE_URL     the console's public address, e.g. https://billing.example.com
   RTCBILL_IDLE_TIMEOUT a sign-in ends after this long without a request (default 2h)
+  RTCBILL_TRUSTED_PROXIES, and the rate limits and quotas: rtcbill serve --help
 `
 
 func main() {
@@ -129,15 +130,17 @@ func idleTimeoutFlag(fs *flag.FlagSet) func() (time.Duration, error) {
 	}
 }
 
-// baseURL is RTCBILL_BASE_URL, the console's public address: an https one
-// makes every cookie Secure, and a browser's form must come from it.
-func baseURL() (string, error) {
-	v := strings.TrimRight(strings.TrimSpace(os.Getenv("RTCBILL_BASE_URL")), "/")
+// baseURL is --base-url (env RTCBILL_BASE_URL), the console's public
+// address: an https one makes every cookie Secure, a browser's form must
+// come from it, and the pages' examples name it.
+func baseURL(v string) (string, error) {
+	v = strings.TrimRight(strings.TrimSpace(v), "/")
 	if v == "" {
 		return "", nil
 	}
-	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
-		return "", fmt.Errorf("RTCBILL_BASE_URL=%q is not an address such as https://billing.example.com", v)
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--base-url (RTCBILL_BASE_URL) %q is not an address such as https://billing.example.com", v)
 	}
 	return v, nil
 }
@@ -181,8 +184,13 @@ func serve(args []string, logger *slog.Logger) error {
 	path := fs.String("db", envOr("RTCBILL_DB", "./rtcbill.db"), "SQLite database file, created on first start (env RTCBILL_DB)")
 	closeGrace := closeGraceFlag(fs)
 	idleTimeout := idleTimeoutFlag(fs)
+	options := addServeOptions(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	lim, err := options.limits()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	grace, err := closeGrace()
 	if err != nil {
@@ -192,7 +200,7 @@ func serve(args []string, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	base, err := baseURL()
+	base, err := baseURL(*options.baseURL)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -223,8 +231,9 @@ func serve(args []string, logger *slog.Logger) error {
 		logger.Warn("RTCBILL_ADMIN_TOKEN is unset: no staff token exists, staff API calls answer 401")
 	}
 	e := handlers.New(handlers.Config{Store: store, AdminToken: token, Now: time.Now, Logger: logger,
-		SecureCookies: os.Getenv("RTCBILL_SECURE_COOKIES") == "1", BaseURL: base, IdleTimeout: idle})
-	e.Server.ReadHeaderTimeout = 10 * time.Second
+		SecureCookies: os.Getenv("RTCBILL_SECURE_COOKIES") == "1", BaseURL: base, IdleTimeout: idle,
+		Addr: *addr, Limits: lim.Limits, TrustedProxies: lim.TrustedProxies, Context: ctx})
+	handlers.Timeouts(e.Server)
 
 	go sweepWebSessions(ctx, store, logger)
 

@@ -33,7 +33,7 @@ import (
 	"rtcbill/db"
 )
 
-const e2eToken = "e2e-staff-token"
+const e2eToken = "e2e-staff-token-of-at-least-32-characters"
 
 // e2eBuild is the binary, built by the first end-to-end test that runs.
 var e2eBuild struct {

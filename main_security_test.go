@@ -51,8 +51,7 @@ func TestBaseURLFromTheEnvironment(t *testing.T) {
 		"billing.example.com":           "error",
 		"https://billing.example.com/x": "error",
 	} {
-		t.Setenv("RTCBILL_BASE_URL", env)
-		got, err := baseURL()
+		got, err := baseURL(env)
 		if (err != nil) != (want == "error") || (err == nil && got != want) {
 			t.Errorf("RTCBILL_BASE_URL=%q: got %q, %v; want %q", env, got, err, want)
 		}

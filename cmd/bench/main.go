@@ -79,7 +79,7 @@ var (
 )
 
 const (
-	staffToken = "bench-staff-token"
+	staffToken = "bench-staff-token-of-at-least-32-characters"
 	password   = "bench password 1"
 )
 
