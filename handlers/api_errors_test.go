@@ -84,7 +84,7 @@ func TestRejectedRequestsChangeNothing(t *testing.T) {
 		{"401 creating an account without a token", req{method: "POST", path: "/api/v1/accounts", body: newAccount, token: noToken()}, 401, "unauthorized", "", none},
 		{"401 buying with a wrong token", req{method: "POST", path: acct("/api/v1/accounts/%d/purchases"), body: starter, token: withToken("wrong-token")}, 401, "unauthorized", "", none},
 		{"401 ingesting sessions with a wrong token", req{method: "POST", path: app("/api/v1/apps/%d/sessions"),
-			body: map[string]any{"sessions": []session{{Room: "r", User: "x", Joined: "2019-05-01T10:00:00+08:00", Left: "2019-05-01T10:01:00+08:00"}}}, token: withToken("staff-token-2")}, 401, "unauthorized", "", none},
+			body: map[string]any{"sessions": []session{{Room: "r", User: "x", Joined: "2019-05-01T10:00:00+08:00", Left: "2019-05-01T10:01:00+08:00"}}}, token: withToken(staffToken + "-2")}, 401, "unauthorized", "", none},
 		{"401 reading a bill without a token", req{method: "GET", path: acct("/api/v1/accounts/%d/bills/2019-04"), token: noToken()}, 401, "unauthorized", "", none},
 		{"401 with Basic instead of Bearer", req{method: "GET", path: acct("/api/v1/accounts/%d"), token: noToken(), headers: map[string]string{"Authorization": "Basic c3RhZmY6dG9rZW4="}}, 401, "unauthorized", "", none},
 

@@ -60,7 +60,7 @@ func benchIngestBodies(b *testing.B, total, batch int) [][]byte {
 // nothing is a duplicate; the application is created with the timer
 // stopped.
 func BenchmarkIngestAPI(b *testing.B) {
-	const total, batch, token = 100_000, 1_000, "bench-staff-token"
+	const total, batch, token = 100_000, 1_000, "bench-staff-token-of-at-least-32-chars"
 	ctx := context.Background()
 	now := time.Date(2021, 6, 1, 12, 0, 0, 0, billing.CST)
 	created := time.Date(2021, 1, 4, 10, 0, 0, 0, billing.CST)

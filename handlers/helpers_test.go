@@ -25,7 +25,7 @@ import (
 )
 
 // staffToken is the AdminToken of every test server.
-const staffToken = "staff-token"
+const staffToken = "staff-token-of-the-handlers-tests-32+"
 
 // fixedNow is the instant the tests' clock shows unless a test moves it.
 var fixedNow = mustInstant("2026-11-25T12:00:00+08:00")
