@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rtcbill/billing"
 )
@@ -68,13 +67,17 @@ func checkSession(i int, s *billing.Session, app App, now time.Time) error {
 		return &ValidationError{Field: field, Index: i, Message: fmt.Sprintf(format, args...)}
 	}
 	for _, f := range []struct{ name, v string }{{"session_id", s.ID}, {"room_id", s.Room}, {"user_id", s.User}} {
-		switch {
-		case f.name != "session_id" && strings.TrimSpace(f.v) == "":
+		if f.name != "session_id" && strings.TrimSpace(f.v) == "" {
 			return bad(f.name, "is required")
-		case !utf8.ValidString(f.v):
-			return bad(f.name, "is not valid UTF-8")
-		case utf8.RuneCountInString(f.v) > MaxIdentifierLen:
-			return bad(f.name, "is longer than %d characters", MaxIdentifierLen)
+		}
+		// Ids show on staff pages: no control, bidirectional or
+		// zero-width character may make one look like another.
+		if err := CheckID(f.name, f.v); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				ve.Index = i
+			}
+			return err
 		}
 	}
 	if s.Left.Before(s.Joined) {
@@ -271,11 +274,11 @@ func conflictWith(ctx context.Context, tx *sql.Tx, s billing.Session) (string, e
 
 func checkRoomUser(room, user string) error {
 	for _, f := range []struct{ name, v string }{{"room_id", room}, {"user_id", user}} {
-		switch {
-		case strings.TrimSpace(f.v) == "":
+		if strings.TrimSpace(f.v) == "" {
 			return invalid(f.name, "is required")
-		case !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > MaxIdentifierLen:
-			return invalid(f.name, "must be valid UTF-8 of at most %d characters", MaxIdentifierLen)
+		}
+		if err := CheckID(f.name, f.v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -89,14 +89,15 @@ func main() {
 	maxSessions := flag.Int("sessions", 1_000_000, "the largest bill's sessions in its month (10⁴, 10⁵ and this)")
 	duration := flag.Duration("duration", 10*time.Second, "how long each page load test runs")
 	csvN := flag.Int("csv", 1_000_000, "sessions in the CSV whose import's memory is measured")
+	only := flag.String("only", "", "run only this step: ingest, bill, pages (with bill) or memory (with bill)")
 	flag.Parse()
-	if err := run(*out, *ingestN, *maxSessions, *duration, *csvN); err != nil {
+	if err := run(*out, *ingestN, *maxSessions, *duration, *csvN, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, ingestN, maxSessions int, duration time.Duration, csvN int) error {
+func run(out string, ingestN, maxSessions int, duration time.Duration, csvN int, only string) error {
 	dir, err := os.MkdirTemp("", "rtcbill-bench-")
 	if err != nil {
 		return err
@@ -126,6 +127,9 @@ func run(out string, ingestN, maxSessions int, duration time.Duration, csvN int)
 		{"memory", func() ([]result, error) { return benchMemory(dir, billDBs[maxSessions], csvN) }},
 	}
 	for _, s := range steps {
+		if only != "" && s.name != only && !(s.name == "bill" && (only == "pages" || only == "memory")) {
+			continue
+		}
 		if err := step(s.name, s.f); err != nil {
 			printTable(os.Stdout, rep) // what was measured before the failure
 			return err
