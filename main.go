@@ -27,6 +27,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 	"rtcbill/jobs"
 	"rtcbill/views"
@@ -296,7 +297,7 @@ func printBill(args []string, stdout io.Writer) error {
 	defer store.Close()
 	store.SetCloseGrace(grace)
 	b, err := store.Bill(ctx, *account, month, time.Now())
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("bill: no account %d in %s", *account, *path)
 	}
 	if err != nil {
@@ -382,37 +383,37 @@ func userCommand(args []string, stdin io.Reader, stdout io.Writer) error {
 	if *roleArg == "" {
 		return errors.New("user add: --role is required: customer, support, sales or admin")
 	}
-	role, ok := db.ParseRole(*roleArg)
+	role, ok := domain.ParseRole(*roleArg)
 	if !ok {
 		return fmt.Errorf("user add: unknown role %q: customer, support, sales or admin", *roleArg)
 	}
-	if role == db.RoleCustomer && *account <= 0 {
+	if role == domain.RoleCustomer && *account <= 0 {
 		return errors.New("user add: a customer needs --account ID, the account they belong to")
 	}
-	if role != db.RoleCustomer && *account != 0 {
+	if role != domain.RoleCustomer && *account != 0 {
 		return fmt.Errorf("user add: %s staff belong to no account: drop --account", role)
 	}
 	password, err := readPassword(stdin, stdout)
 	if err != nil {
 		return err
 	}
-	if p := db.CheckPassword(password, *email); p != db.PasswordOK {
+	if p := domain.CheckPassword(password, *email); p != domain.PasswordOK {
 		return fmt.Errorf("user add: the password is %s", p)
 	}
-	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	ctx := domain.WithActor(context.Background(), domain.Actor{Label: "command line"})
 	store, err := db.Open(ctx, *path)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	u, err := store.CreateUser(ctx, *email, password, role, *account, time.Now())
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		return fmt.Errorf("user add: --%s %s", ve.Field, ve.Message)
 	case errors.Is(err, db.ErrEmailTaken):
 		return fmt.Errorf("user add: %s already has a user", strings.TrimSpace(*email))
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return fmt.Errorf("user add: no account %d in %s", *account, *path)
 	case err != nil:
 		return err
@@ -482,7 +483,7 @@ func demoCommand(args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))
 	}
-	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	ctx := domain.WithActor(context.Background(), domain.Actor{Label: "command line"})
 	store, err := db.Open(ctx, *path)
 	if err != nil {
 		return err
@@ -529,7 +530,7 @@ func importCommand(args []string, stdout, progressOut io.Writer) error {
 	if _, err := os.Stat(*path); err != nil {
 		return fmt.Errorf("import: database %s: %w", *path, err)
 	}
-	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	ctx := domain.WithActor(context.Background(), domain.Actor{Label: "command line"})
 	store, err := db.Open(ctx, *path)
 	if err != nil {
 		return err
@@ -596,7 +597,7 @@ func backupCommand(args []string, stdout io.Writer) error {
 	defer store.Close()
 	start := time.Now()
 	if err := store.Backup(ctx, *to); err != nil {
-		if errors.Is(err, db.ErrBackupExists) {
+		if errors.Is(err, domain.ErrBackupExists) {
 			return fmt.Errorf("backup: %s already exists: a backup never overwrites a file, choose a new name", *to)
 		}
 		return fmt.Errorf("backup: %w", err)
@@ -631,7 +632,7 @@ func closeCommand(args []string, stdout io.Writer) error {
 	if _, err := os.Stat(*path); err != nil {
 		return fmt.Errorf("close: database %s: %w", *path, err)
 	}
-	ctx := db.WithActor(context.Background(), db.Actor{Label: "command line"})
+	ctx := domain.WithActor(context.Background(), domain.Actor{Label: "command line"})
 	store, err := db.Open(ctx, *path)
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 const e2eToken = "e2e-staff-token-of-at-least-32-characters"
@@ -546,7 +547,7 @@ func TestE2ECrashDuringCSVImport(t *testing.T) {
 	const rows = 300_000
 	csvPath := filepath.Join(dir, "sessions.csv")
 	var buf bytes.Buffer
-	buf.WriteString(strings.Join(db.CSVColumns, ",") + "\n")
+	buf.WriteString(strings.Join(domain.CSVColumns, ",") + "\n")
 	for i := range rows {
 		_, room, user, joined, left := batchSession(i/1000, i%1000, start)
 		fmt.Fprintf(&buf, "csv-%06d,%s,%s,%s,%s\n", i, room, user, billing.FormatInstant(joined), billing.FormatInstant(left))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 const cliPassword = "correct horse battery staple"
@@ -46,10 +47,10 @@ func TestUserAddCreatesAnAdminWhoCanSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the new admin cannot sign in: %v", err)
 	}
-	if u.Role != db.RoleAdmin || u.AccountID != 0 {
+	if u.Role != domain.RoleAdmin || u.AccountID != 0 {
 		t.Errorf("got role %s and account %d, want admin and none", u.Role, u.AccountID)
 	}
-	if _, err := s.Authenticate(ctx, "ops@example.com", cliPassword+"\n"); !errors.Is(err, db.ErrBadCredentials) {
+	if _, err := s.Authenticate(ctx, "ops@example.com", cliPassword+"\n"); !errors.Is(err, domain.ErrBadCredentials) {
 		t.Errorf("the line end became part of the password: got %v, want ErrBadCredentials", err)
 	}
 }
@@ -84,7 +85,7 @@ func TestUserAddRecordsTheCommandLineInTheAuditTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) == 0 || log[0].Action != db.AuditUserCreated || log[0].Actor != "command line" {
+	if len(log) == 0 || log[0].Action != domain.AuditUserCreated || log[0].Actor != "command line" {
 		t.Fatalf("got audit trail %+v, want a user_created line by the command line first", log)
 	}
 }

@@ -9,58 +9,36 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
-// Account is a customer of the service.
-type Account struct {
-	ID        int64
-	Name      string
-	Email     string
-	CreatedAt time.Time
-	Demo      bool // a demo account, which sales staff may work on
-}
-
-// MaxNameLen bounds account and application names, in characters.
-const MaxNameLen = 200
-
 // checkName trims a name, checks it and puts it in NFC (CleanName).
-func checkName(field, name string) (string, error) { return CleanName(field, name) }
-
-// CheckInstant refuses instants before 2015 and after now: the console
-// records history, it does not book the future.
-func CheckInstant(field string, t, now time.Time) error {
-	if t.Before(billing.MinInstant) {
-		return invalid(field, "%s is before 2015-01-01", billing.FormatInstant(t))
-	}
-	if t.After(now) {
-		return invalid(field, "%s is in the future", billing.FormatInstant(t))
-	}
-	return nil
-}
+func checkName(field, name string) (string, error) { return domain.CleanName(field, name) }
 
 // CreateAccount records a new account. An account's e-mail is its billing
 // contact, not a sign-in: two accounts may share one.
-func (s *Store) CreateAccount(ctx context.Context, name, email string, at, now time.Time) (Account, error) {
+func (s *Store) CreateAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error) {
 	return s.createAccount(ctx, name, email, at, now, false)
 }
 
 // CreateDemoAccount records a demo account: one sales staff may work on.
-func (s *Store) CreateDemoAccount(ctx context.Context, name, email string, at, now time.Time) (Account, error) {
+func (s *Store) CreateDemoAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error) {
 	return s.createAccount(ctx, name, email, at, now, true)
 }
 
-func (s *Store) createAccount(ctx context.Context, name, email string, at, now time.Time, demo bool) (Account, error) {
+func (s *Store) createAccount(ctx context.Context, name, email string, at, now time.Time, demo bool) (domain.Account, error) {
 	name, err := checkName("name", name)
 	if err != nil {
-		return Account{}, err
+		return domain.Account{}, err
 	}
-	if email, err = CleanEmail("email", email); err != nil {
-		return Account{}, err
+	if email, err = domain.CleanEmail("email", email); err != nil {
+		return domain.Account{}, err
 	}
-	if err := CheckInstant("created_at", at, now); err != nil {
-		return Account{}, err
+	if err := domain.CheckInstant("created_at", at, now); err != nil {
+		return domain.Account{}, err
 	}
-	a := Account{Name: name, Email: email, CreatedAt: at.Truncate(time.Second), Demo: demo}
+	a := domain.Account{Name: name, Email: email, CreatedAt: at.Truncate(time.Second), Demo: demo}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at, demo) VALUES (?, ?, ?, ?)`,
 			a.Name, a.Email, unix(a.CreatedAt), a.Demo)
@@ -70,16 +48,16 @@ func (s *Store) createAccount(ctx context.Context, name, email string, at, now t
 		if a.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, AuditAccount, a.ID, a.Name+backdated(a.CreatedAt, now))
+		return audit(ctx, tx, now, domain.AuditAccount, a.ID, a.Name+backdated(a.CreatedAt, now))
 	})
 	return a, err
 }
 
 // Account fetches one account; ErrNotFound when there is none. Accounts
 // never change once opened, so each is read from the database once.
-func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
+func (s *Store) Account(ctx context.Context, id int64) (domain.Account, error) {
 	if a, ok := s.accounts.Load(id); ok {
-		return a.(Account), nil
+		return a.(domain.Account), nil
 	}
 	a, err := accountByID(ctx, s.rq, id)
 	if err == nil {
@@ -88,16 +66,16 @@ func (s *Store) Account(ctx context.Context, id int64) (Account, error) {
 	return a, err
 }
 
-func accountByID(ctx context.Context, q querier, id int64) (Account, error) {
-	var a Account
+func accountByID(ctx context.Context, q querier, id int64) (domain.Account, error) {
+	var a domain.Account
 	var created int64
 	err := q.QueryRowContext(ctx, `SELECT id, name, email, created_at, demo FROM accounts WHERE id = ?`, id).
 		Scan(&a.ID, &a.Name, &a.Email, &created, &a.Demo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, fmt.Errorf("store: account %d: %w", id, ErrNotFound)
+		return domain.Account{}, fmt.Errorf("store: account %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
-		return Account{}, fmt.Errorf("store: unable to fetch account %d: %w", id, err)
+		return domain.Account{}, fmt.Errorf("store: unable to fetch account %d: %w", id, err)
 	}
 	a.CreatedAt = fromUnix(created)
 	return a, nil
@@ -109,7 +87,7 @@ const SearchLimit = 500
 // SearchAccounts finds accounts whose name or e-mail contains q (case
 // insensitive for ASCII) or that own an application whose SDKAppID contains
 // q; an empty q lists accounts. Oldest first, at most SearchLimit.
-func (s *Store) SearchAccounts(ctx context.Context, q string) ([]Account, error) {
+func (s *Store) SearchAccounts(ctx context.Context, q string) ([]domain.Account, error) {
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
 	rows, err := s.rq.QueryContext(ctx, `
 		SELECT id, name, email, created_at, demo FROM accounts a
@@ -121,9 +99,9 @@ func (s *Store) SearchAccounts(ctx context.Context, q string) ([]Account, error)
 		return nil, fmt.Errorf("store: unable to search accounts: %w", err)
 	}
 	defer rows.Close()
-	out := []Account{}
+	out := []domain.Account{}
 	for rows.Next() {
-		var a Account
+		var a domain.Account
 		var created int64
 		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &created, &a.Demo); err != nil {
 			return nil, fmt.Errorf("store: unable to read account: %w", err)

@@ -8,15 +8,9 @@ import (
 	"time"
 
 	"rtcbill/billing"
-)
 
-// App is an application (应用), identified by its SDKAppID.
-type App struct {
-	SDKAppID  int64
-	AccountID int64
-	Name      string
-	CreatedAt time.Time
-}
+	"rtcbill/domain"
+)
 
 // firstSDKAppID - 1 is the base of SDKAppIDs: they look like the service's.
 const sdkAppIDBase = 1_400_000_000
@@ -25,15 +19,15 @@ const sdkAppIDBase = 1_400_000_000
 // brings the trial when R4 says so, in the same transaction. "First" is
 // the first recorded: a later application backdated before it changes
 // nothing.
-func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (App, bool, error) {
+func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (domain.App, bool, error) {
 	name, err := checkName("name", name)
 	if err != nil {
-		return App{}, false, err
+		return domain.App{}, false, err
 	}
-	if err := CheckInstant("created_at", at, now); err != nil {
-		return App{}, false, err
+	if err := domain.CheckInstant("created_at", at, now); err != nil {
+		return domain.App{}, false, err
 	}
-	app := App{AccountID: accountID, Name: name, CreatedAt: at.Truncate(time.Second)}
+	app := domain.App{AccountID: accountID, Name: name, CreatedAt: at.Truncate(time.Second)}
 	granted := false
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
@@ -60,7 +54,7 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 			granted = true
 			detail += ", trial " + trial.OrderID
 		}
-		return audit(ctx, tx, now, AuditApp, accountID, detail+backdated(app.CreatedAt, now))
+		return audit(ctx, tx, now, domain.AuditApp, accountID, detail+backdated(app.CreatedAt, now))
 	})
 	if err == nil {
 		s.forgetClosed(accountID) // it may open an earlier month
@@ -69,35 +63,35 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 }
 
 // App fetches one application; ErrNotFound when there is none.
-func (s *Store) App(ctx context.Context, sdkAppID int64) (App, error) {
+func (s *Store) App(ctx context.Context, sdkAppID int64) (domain.App, error) {
 	return appByID(ctx, s.rq, sdkAppID)
 }
 
-func appByID(ctx context.Context, q querier, sdkAppID int64) (App, error) {
-	var a App
+func appByID(ctx context.Context, q querier, sdkAppID int64) (domain.App, error) {
+	var a domain.App
 	var created int64
 	err := q.QueryRowContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE sdk_app_id = ?`, sdkAppID).
 		Scan(&a.SDKAppID, &a.AccountID, &a.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return App{}, fmt.Errorf("store: app %d: %w", sdkAppID, ErrNotFound)
+		return domain.App{}, fmt.Errorf("store: app %d: %w", sdkAppID, domain.ErrNotFound)
 	}
 	if err != nil {
-		return App{}, fmt.Errorf("store: unable to fetch app %d: %w", sdkAppID, err)
+		return domain.App{}, fmt.Errorf("store: unable to fetch app %d: %w", sdkAppID, err)
 	}
 	a.CreatedAt = fromUnix(created)
 	return a, nil
 }
 
 // Apps lists an account's applications, oldest first.
-func (s *Store) Apps(ctx context.Context, accountID int64) ([]App, error) {
+func (s *Store) Apps(ctx context.Context, accountID int64) ([]domain.App, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list apps: %w", err)
 	}
 	defer rows.Close()
-	out := []App{}
+	out := []domain.App{}
 	for rows.Next() {
-		var a App
+		var a domain.App
 		var created int64
 		if err := rows.Scan(&a.SDKAppID, &a.AccountID, &a.Name, &created); err != nil {
 			return nil, fmt.Errorf("store: unable to read app: %w", err)

@@ -8,11 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-)
 
-// ErrBackupExists is returned by Backup when its target file is already
-// there: a backup never overwrites anything.
-var ErrBackupExists = errors.New("store: backup target already exists")
+	"rtcbill/domain"
+)
 
 // Backup writes a consistent copy of the database to path with VACUUM INTO,
 // while the server keeps reading and writing. It runs on a connection of the
@@ -36,7 +34,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	// overwritten or removed.
 	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("store: %s: %w: choose a new file name", path, ErrBackupExists)
+		return fmt.Errorf("store: %s: %w: choose a new file name", path, domain.ErrBackupExists)
 	}
 	if err != nil {
 		return fmt.Errorf("store: unable to create backup %s: %w", path, err)

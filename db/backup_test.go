@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // openBackup opens a backup file read-only (through the same driver) and
@@ -114,7 +116,7 @@ func TestBackupRefusesAnExistingFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := s.Backup(context.Background(), target)
-			if !errors.Is(err, ErrBackupExists) {
+			if !errors.Is(err, domain.ErrBackupExists) {
 				t.Fatalf("Backup onto an existing file: got %v, want ErrBackupExists", err)
 			}
 			if got, _ := os.ReadFile(target); string(got) != content {
@@ -127,7 +129,7 @@ func TestBackupRefusesAnExistingFile(t *testing.T) {
 		if err := s.Backup(context.Background(), target); err != nil {
 			t.Fatalf("first Backup: %v", err)
 		}
-		if err := s.Backup(context.Background(), target); !errors.Is(err, ErrBackupExists) {
+		if err := s.Backup(context.Background(), target); !errors.Is(err, domain.ErrBackupExists) {
 			t.Errorf("second Backup: got %v, want ErrBackupExists", err)
 		}
 	})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // benchMonth is the month the bill benchmarks rate.
@@ -27,7 +29,7 @@ func buildBillBench(b *testing.B, n int) (*Store, int64, int64) {
 	start, end := benchMonth.Start(), benchMonth.End()
 	span := int64(end.Sub(start)/time.Second) - 3600
 	var seconds int64
-	batch := make([]billing.Session, 0, MaxBatch)
+	batch := make([]billing.Session, 0, domain.MaxBatch)
 	var pieces []billing.Piece
 	for i := range n {
 		joined := start.Add(time.Duration(int64(i)*span/int64(n)) * time.Second)
@@ -43,7 +45,7 @@ func buildBillBench(b *testing.B, n int) (*Store, int64, int64) {
 			seconds += p.Seconds
 		}
 		batch = append(batch, s)
-		if len(batch) == MaxBatch || i == n-1 {
+		if len(batch) == domain.MaxBatch || i == n-1 {
 			if _, err := store.InsertSessions(ctx, app.SDKAppID, batch, testNow); err != nil {
 				b.Fatalf("InsertSessions: %v", err)
 			}

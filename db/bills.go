@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // Bill is an account's bill for month as of now (R11): an estimate while
@@ -366,7 +368,7 @@ func unissued(ctx context.Context, q querier, accountID int64, through billing.M
 // left) and how many bills it stored.
 func (s *Store) CloseBatch(ctx context.Context, month billing.Month, after int64, limit int, now time.Time) (last int64, issued int, err error) {
 	if closable := billing.ClosableThrough(now, s.closeGrace); closable.Before(month) {
-		return 0, 0, invalid("month", "%s cannot be closed before %s (its end plus the close grace of %s)",
+		return 0, 0, domain.Invalid("month", "%s cannot be closed before %s (its end plus the close grace of %s)",
 			month, billing.FormatInstant(month.End().Add(s.closeGrace)), s.closeGrace)
 	}
 	rows, err := s.rq.QueryContext(ctx, `SELECT id FROM accounts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)

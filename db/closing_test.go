@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // fullDay is n users in one room for the whole CST day of day: n × 1,440
@@ -20,7 +22,7 @@ func fullDay(prefix string, day time.Time, n int) []billing.Session {
 	return out
 }
 
-func insertAt(t *testing.T, s *Store, app int64, now time.Time, sessions ...billing.Session) IngestResult {
+func insertAt(t *testing.T, s *Store, app int64, now time.Time, sessions ...billing.Session) domain.IngestResult {
 	t.Helper()
 	res, err := s.InsertSessions(context.Background(), app, sessions, now)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"rtcbill/domain"
 )
 
 // The credential lifecycle: a user changes their password, ends all their
@@ -15,18 +17,15 @@ import (
 // set a new password. Every change is one transaction with its audit line,
 // and every change that ends a user's sessions moves their epoch on.
 
-// ResetLinkTTL is how long a password reset link may be used.
-const ResetLinkTTL = 24 * time.Hour
-
 // userLabel names a user in the audit trail.
-func userLabel(u User) string { return fmt.Sprintf("%s (%s)", u.Email, u.Role) }
+func userLabel(u domain.User) string { return fmt.Sprintf("%s (%s)", u.Email, u.Role) }
 
 // passwordOf reads a user's stored hash.
 func (s *Store) passwordOf(ctx context.Context, userID int64) (string, error) {
 	var hash string
 	err := s.rq.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("store: user %d: %w", userID, ErrNotFound)
+		return "", fmt.Errorf("store: user %d: %w", userID, domain.ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: unable to read the password of user %d: %w", userID, err)
@@ -39,25 +38,25 @@ func (s *Store) passwordOf(ctx context.Context, userID int64) (string, error) {
 // "password" when the new one is refused), and ends all their sessions. It
 // returns the user with their new epoch, which the session that made the
 // change takes on to stay signed in.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, now time.Time) (User, error) {
+func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, now time.Time) (domain.User, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	hash, err := s.passwordOf(ctx, userID)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	ok, _, err := verifyPassword(ctx, hash, current)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	if !ok {
-		return User{}, ErrBadCredentials
+		return domain.User{}, domain.ErrBadCredentials
 	}
 	fresh, err := hashPassword(ctx, next, u.Email)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, fresh, userID); err != nil {
@@ -66,7 +65,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 		if u.SessionEpoch, err = endSessions(ctx, tx, userID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, AuditPasswordChanged, u.AccountID, "")
+		return audit(ctx, tx, now, domain.AuditPasswordChanged, u.AccountID, "")
 	})
 	s.forgetUser(userID)
 	return u, err
@@ -74,16 +73,16 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 
 // EndSessions ends every session of a user ("sign out everywhere") and
 // returns the user with their new epoch.
-func (s *Store) EndSessions(ctx context.Context, userID int64, now time.Time) (User, error) {
+func (s *Store) EndSessions(ctx context.Context, userID int64, now time.Time) (domain.User, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if u.SessionEpoch, err = endSessions(ctx, tx, userID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, AuditSignedOutEverywhere, u.AccountID, "")
+		return audit(ctx, tx, now, domain.AuditSignedOutEverywhere, u.AccountID, "")
 	})
 	s.forgetUser(userID)
 	return u, err
@@ -91,18 +90,18 @@ func (s *Store) EndSessions(ctx context.Context, userID int64, now time.Time) (U
 
 // SetUserDisabled disables a user, which ends all their sessions, or
 // enables them again. Doing what is already done changes nothing.
-func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) (User, error) {
+func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) (domain.User, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	if u.Disabled == disabled {
 		return u, nil
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		action, at := AuditUserEnabled, any(nil)
+		action, at := domain.AuditUserEnabled, any(nil)
 		if disabled {
-			action, at = AuditUserDisabled, unix(now)
+			action, at = domain.AuditUserDisabled, unix(now)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, at, userID); err != nil {
 			return fmt.Errorf("store: unable to disable or enable user %d: %w", userID, err)
@@ -134,9 +133,9 @@ func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, now time.
 		return "", time.Time{}, fmt.Errorf("store: unable to make a reset link: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	expires := now.Truncate(time.Second).Add(ResetLinkTTL)
+	expires := now.Truncate(time.Second).Add(domain.ResetLinkTTL)
 	var by any
-	if a := actorOf(ctx); a.UserID != 0 {
+	if a := domain.ActorOf(ctx); a.UserID != 0 {
 		by = a.UserID
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -147,7 +146,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, now time.
 			userID, tokenHash(token), by, unix(now), unix(expires)); err != nil {
 			return fmt.Errorf("store: unable to make a reset link: %w", err)
 		}
-		return audit(ctx, tx, now, AuditPasswordResetCreated, u.AccountID, userLabel(u))
+		return audit(ctx, tx, now, domain.AuditPasswordResetCreated, u.AccountID, userLabel(u))
 	})
 	if err != nil {
 		return "", time.Time{}, err
@@ -157,15 +156,15 @@ func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, now time.
 
 // PasswordResetUser returns the user a reset link token is for and when
 // the link expires, or ErrNotFound when it is unknown, used or expired.
-func (s *Store) PasswordResetUser(ctx context.Context, token string, now time.Time) (User, time.Time, error) {
+func (s *Store) PasswordResetUser(ctx context.Context, token string, now time.Time) (domain.User, time.Time, error) {
 	var userID, expires int64
 	err := s.rq.QueryRowContext(ctx, `SELECT user_id, expires_at FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
 		tokenHash(token), unix(now)).Scan(&userID, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, time.Time{}, fmt.Errorf("store: password reset link: %w", ErrNotFound)
+		return domain.User{}, time.Time{}, fmt.Errorf("store: password reset link: %w", domain.ErrNotFound)
 	}
 	if err != nil {
-		return User{}, time.Time{}, fmt.Errorf("store: unable to read a password reset link: %w", err)
+		return domain.User{}, time.Time{}, fmt.Errorf("store: unable to read a password reset link: %w", err)
 	}
 	u, err := s.userByID(ctx, userID)
 	return u, fromUnix(expires), err
@@ -175,16 +174,16 @@ func (s *Store) PasswordResetUser(ctx context.Context, token string, now time.Ti
 // all their sessions and spends the link. ErrNotFound when the link is
 // unknown, used or expired; a *ValidationError when the password is
 // refused (the link stays usable).
-func (s *Store) ResetPassword(ctx context.Context, token, password string, now time.Time) (User, error) {
+func (s *Store) ResetPassword(ctx context.Context, token, password string, now time.Time) (domain.User, error) {
 	u, _, err := s.PasswordResetUser(ctx, token, now)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	fresh, err := hashPassword(ctx, password, u.Email)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
-	ctx = WithActor(ctx, Actor{UserID: u.ID, Label: userLabel(u)})
+	ctx = domain.WithActor(ctx, domain.Actor{UserID: u.ID, Label: userLabel(u)})
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
 			unix(now), tokenHash(token), unix(now))
@@ -192,7 +191,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string, now t
 			return fmt.Errorf("store: unable to spend a password reset link: %w", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("store: password reset link: %w", ErrNotFound)
+			return fmt.Errorf("store: password reset link: %w", domain.ErrNotFound)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, fresh, u.ID); err != nil {
 			return fmt.Errorf("store: unable to set the password of user %d: %w", u.ID, err)
@@ -200,7 +199,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string, now t
 		if u.SessionEpoch, err = endSessions(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, AuditPasswordReset, u.AccountID, "")
+		return audit(ctx, tx, now, domain.AuditPasswordReset, u.AccountID, "")
 	})
 	s.forgetUser(u.ID)
 	return u, err

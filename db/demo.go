@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // The demo data (`rtcbill demo`, the admins' button): five accounts that
@@ -106,15 +108,15 @@ func (s *Store) loadDemo(ctx context.Context, now time.Time, after func(step str
 
 // findDemoAccount finds a story's account: a demo account with its name
 // and e-mail.
-func (s *Store) findDemoAccount(ctx context.Context, name, email string) (Account, bool, error) {
+func (s *Store) findDemoAccount(ctx context.Context, name, email string) (domain.Account, bool, error) {
 	var id int64
 	err := s.rq.QueryRowContext(ctx, `SELECT id FROM accounts WHERE demo = 1 AND email = ? AND name = ? ORDER BY id LIMIT 1`,
 		email, name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, false, nil
+		return domain.Account{}, false, nil
 	}
 	if err != nil {
-		return Account{}, false, fmt.Errorf("store: unable to look up demo account %s: %w", email, err)
+		return domain.Account{}, false, fmt.Errorf("store: unable to look up demo account %s: %w", email, err)
 	}
 	a, err := accountByID(ctx, s.rq, id)
 	return a, err == nil, err
@@ -192,14 +194,14 @@ func (s *Store) loadStory(ctx context.Context, st *demoStory, sessions [][]billi
 		}
 	}
 	for i, all := range sessions {
-		for from := 0; from < len(all); from += MaxBatch {
-			batch := all[from:min(from+MaxBatch, len(all))]
+		for from := 0; from < len(all); from += domain.MaxBatch {
+			batch := all[from:min(from+domain.MaxBatch, len(all))]
 			r, err := s.InsertSessions(ctx, ids[i], batch, now)
 			if err != nil {
 				return err
 			}
 			res.Sessions += r.Inserted
-			if err := after(fmt.Sprintf("story %d app %d sessions %d", st.n, i+1, from/MaxBatch+1)); err != nil {
+			if err := after(fmt.Sprintf("story %d app %d sessions %d", st.n, i+1, from/domain.MaxBatch+1)); err != nil {
 				return err
 			}
 		}

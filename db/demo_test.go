@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // demoNow is the fixed clock of the demo tests.
@@ -27,7 +29,7 @@ func loadedDemo(t *testing.T) (*Store, DemoResult) {
 }
 
 // demoAccount finds story n's account.
-func demoAccount(t *testing.T, s *Store, n int) Account {
+func demoAccount(t *testing.T, s *Store, n int) domain.Account {
 	t.Helper()
 	st := demoStories(demoNow)[n-1]
 	a, ok, err := s.findDemoAccount(context.Background(), st.name, st.email)
@@ -51,7 +53,7 @@ func billsByMonth(t *testing.T, s *Store, accountID int64) map[billing.Month]bil
 	return out
 }
 
-func plansOf(st Standing) []billing.PlanCode {
+func plansOf(st domain.Standing) []billing.PlanCode {
 	var out []billing.PlanCode
 	for _, p := range st.Packages {
 		out = append(out, p.Plan)
@@ -59,7 +61,7 @@ func plansOf(st Standing) []billing.PlanCode {
 	return out
 }
 
-func hasFeature(st Standing, f billing.Feature) bool {
+func hasFeature(st domain.Standing, f billing.Feature) bool {
 	return slices.ContainsFunc(st.Entitlements, func(e billing.Entitlement) bool { return e.Feature == f })
 }
 
@@ -162,7 +164,7 @@ func TestLoadDemo(t *testing.T) {
 		if !hasFeature(st, billing.FeatureWhiteboardSDK) {
 			t.Errorf("entitlements: got %+v, want the whiteboard SDK", st.Entitlements)
 		}
-		var standard *PackageStanding
+		var standard *domain.PackageStanding
 		for i := range st.Packages {
 			if st.Packages[i].Plan == billing.Standard {
 				standard = &st.Packages[i]
@@ -264,7 +266,7 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		i := slices.IndexFunc(st.Packages, func(p PackageStanding) bool { return p.Plan == billing.Premium })
+		i := slices.IndexFunc(st.Packages, func(p domain.PackageStanding) bool { return p.Plan == billing.Premium })
 		if st.Status != billing.StatusActive || i < 0 || st.Packages[i].State != billing.StateValid {
 			t.Fatalf("status %s, packages %v: want active with a valid Premium", st.Status, plansOf(st))
 		}
@@ -461,7 +463,7 @@ func TestDemoSessionsAreDeterministicAndDistinct(t *testing.T) {
 				n++
 				ids[x.ID] = true
 				keys[fmt.Sprint(app, x.Room, x.User, x.Joined.Unix())] = true
-				if x.Left.Sub(x.Joined) > MaxSessionLength || !x.Joined.Before(x.Left) || x.Joined.Before(st.apps[app].created) {
+				if x.Left.Sub(x.Joined) > domain.MaxSessionLength || !x.Joined.Before(x.Left) || x.Joined.Before(st.apps[app].created) {
 					t.Errorf("story %d: session %s from %s to %s, want within a day and after its application",
 						st.n, x.ID, billing.FormatInstant(x.Joined), billing.FormatInstant(x.Left))
 				}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rtcbill/domain"
 )
 
 // importedUsage is what the tables hold for one application.
@@ -21,7 +23,7 @@ func readImportedUsage(t *testing.T, ro *sql.DB, sdkAppID int64, created, now ti
 	ctx := context.Background()
 	if err := ro.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(left_at - joined_at), 0),
 		COUNT(*) FILTER (WHERE left_at <= joined_at OR left_at - joined_at > ? OR joined_at < ? OR left_at > ?)
-		FROM sessions WHERE sdk_app_id = ?`, int64(MaxSessionLength/time.Second), created.Unix(), now.Unix(), sdkAppID).
+		FROM sessions WHERE sdk_app_id = ?`, int64(domain.MaxSessionLength/time.Second), created.Unix(), now.Unix(), sdkAppID).
 		Scan(&u.Sessions, &u.SessionSeconds, &u.Bad); err != nil {
 		t.Fatalf("reading sessions: %v", err)
 	}
@@ -64,7 +66,7 @@ func FuzzImportCSV(f *testing.F) {
 		res, err := s.ImportSessionsCSV(ctx, app.SDKAppID, strings.NewReader(text), testNow, nil)
 		got := readImportedUsage(t, ro, app.SDKAppID, created, testNow)
 		if err != nil {
-			var ce *CSVError
+			var ce *domain.CSVError
 			if !errors.As(err, &ce) {
 				t.Fatalf("got error %T %v, want a *CSVError (anything else is a 500 on the import page)", err, err)
 			}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // TestSessionIdsRefuseInvisibleCharacters: a room or user id with a
@@ -26,7 +28,7 @@ func TestSessionIdsRefuseInvisibleCharacters(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			bad := stay(c.id, c.room, c.user, cstAt(2023, 5, 2, 11, 0, 0), time.Minute)
 			_, err := s.InsertSessions(context.Background(), app.SDKAppID, []billing.Session{ok, bad}, testNow)
-			var ve *ValidationError
+			var ve *domain.ValidationError
 			if !errors.As(err, &ve) || ve.Field != c.field || ve.Index != 1 {
 				t.Fatalf("got %v, want a *ValidationError on row 1, %s", err, c.field)
 			}

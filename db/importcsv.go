@@ -12,33 +12,16 @@ import (
 	"time"
 
 	"rtcbill/billing"
-)
 
-// CSVColumns are the columns of a session import file, in order; its first
-// line names them exactly.
-var CSVColumns = []string{"session_id", "room_id", "user_id", "joined_at", "left_at"}
+	"rtcbill/domain"
+)
 
 // importChunk is how many rows an import holds in memory before writing
 // them: memory stays flat however long the file is.
 const importChunk = 5_000
 
-// CSVError says why a CSV import stored nothing: the line of the file
-// (the header is line 1) and, when one is to blame, the field.
-type CSVError struct {
-	Line    int
-	Field   string
-	Message string
-}
-
-func (e *CSVError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("store: line %d: %s", e.Line, e.Message)
-	}
-	return fmt.Sprintf("store: line %d, %s: %s", e.Line, e.Field, e.Message)
-}
-
-func csvError(line int, field, format string, args ...any) *CSVError {
-	return &CSVError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
+func csvError(line int, field, format string, args ...any) *domain.CSVError {
+	return &domain.CSVError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // ImportSessionsCSV stores the finished sessions of application sdkAppID
@@ -54,8 +37,8 @@ func csvError(line int, field, format string, args ...any) *CSVError {
 // time, each chunk adding its usage sums to the tables, so memory does not
 // grow with the file. progress, if not nil, is told the bytes read so far
 // after each chunk and at the end.
-func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Reader, now time.Time, progress func(int64)) (IngestResult, error) {
-	var res IngestResult
+func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Reader, now time.Time, progress func(int64)) (domain.IngestResult, error) {
+	var res domain.IngestResult
 	counter := &countingReader{r: r}
 	cr := csv.NewReader(counter)
 	cr.ReuseRecord = true
@@ -63,7 +46,7 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 	if err := readHeader(cr); err != nil {
 		return res, err
 	}
-	cr.FieldsPerRecord = len(CSVColumns)
+	cr.FieldsPerRecord = len(domain.CSVColumns)
 	report := func() {
 		if progress != nil {
 			progress(counter.n)
@@ -88,8 +71,8 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 			res.Duplicates += n.Duplicates
 			res.ConflictCount += n.ConflictCount
 			for _, c := range n.Conflicts {
-				if len(res.Conflicts) < MaxListedConflicts {
-					res.Conflicts = append(res.Conflicts, Conflict{Index: lines[c.Index], Reason: c.Reason})
+				if len(res.Conflicts) < domain.MaxListedConflicts {
+					res.Conflicts = append(res.Conflicts, domain.Conflict{Index: lines[c.Index], Reason: c.Reason})
 				}
 			}
 			clear(chunk) // let the strings of the written rows go
@@ -124,12 +107,12 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 		if res.Inserted+res.Duplicates+res.ConflictCount == 0 {
 			return csvError(2, "", "the file holds no session after its header")
 		}
-		return audit(ctx, tx, now, AuditImport, app.AccountID,
+		return audit(ctx, tx, now, domain.AuditImport, app.AccountID,
 			fmt.Sprintf("application %d: %d sessions imported, %d duplicates skipped, %d conflicts not stored",
 				sdkAppID, res.Inserted, res.Duplicates, res.ConflictCount))
 	})
 	if err != nil {
-		return IngestResult{}, err
+		return domain.IngestResult{}, err
 	}
 	report()
 	return res, nil
@@ -138,7 +121,7 @@ func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Read
 // readHeader checks the first line against CSVColumns. A UTF-8 byte order
 // mark, which spreadsheets write, is allowed before it.
 func readHeader(cr *csv.Reader) error {
-	want := strings.Join(CSVColumns, ",")
+	want := strings.Join(domain.CSVColumns, ",")
 	rec, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return csvError(1, "header", "the file is empty: want the header %q", want)
@@ -157,7 +140,7 @@ func readHeader(cr *csv.Reader) error {
 
 // readError turns what encoding/csv reports about rec into a *CSVError.
 func readError(err error, rec []string) error {
-	var ce *CSVError
+	var ce *domain.CSVError
 	if errors.As(err, &ce) {
 		return ce // from countingReader
 	}
@@ -166,22 +149,22 @@ func readError(err error, rec []string) error {
 		return fmt.Errorf("store: unable to read the CSV file: %w", err)
 	}
 	if errors.Is(pe.Err, csv.ErrFieldCount) {
-		want := strings.Join(CSVColumns, ",")
-		if len(rec) < len(CSVColumns) {
-			return csvError(pe.StartLine, CSVColumns[len(rec)], "is missing: the line has %d fields, want %d (%s)",
-				len(rec), len(CSVColumns), want)
+		want := strings.Join(domain.CSVColumns, ",")
+		if len(rec) < len(domain.CSVColumns) {
+			return csvError(pe.StartLine, domain.CSVColumns[len(rec)], "is missing: the line has %d fields, want %d (%s)",
+				len(rec), len(domain.CSVColumns), want)
 		}
-		return csvError(pe.StartLine, "", "the line has %d fields, want %d (%s)", len(rec), len(CSVColumns), want)
+		return csvError(pe.StartLine, "", "the line has %d fields, want %d (%s)", len(rec), len(domain.CSVColumns), want)
 	}
 	return csvError(pe.Line, "", "column %d: %v", pe.Column, pe.Err)
 }
 
 // parseRow reads the session on line from rec and validates it as the API
 // does (checkSession).
-func parseRow(line int, rec []string, app App, now time.Time) (billing.Session, error) {
+func parseRow(line int, rec []string, app domain.App, now time.Time) (billing.Session, error) {
 	s := billing.Session{App: app.SDKAppID, ID: rec[0], Room: rec[1], User: rec[2]}
 	for i, dst := range []*time.Time{&s.Joined, &s.Left} {
-		field, v := CSVColumns[3+i], rec[3+i]
+		field, v := domain.CSVColumns[3+i], rec[3+i]
 		if v == "" {
 			return s, csvError(line, field, "is required")
 		}
@@ -191,10 +174,10 @@ func parseRow(line int, rec []string, app App, now time.Time) (billing.Session, 
 		}
 		*dst = t
 	}
-	if err := checkSession(line, &s, app, now); err != nil {
-		var ve *ValidationError
+	if err := domain.CheckSession(line, &s, app, now); err != nil {
+		var ve *domain.ValidationError
 		if errors.As(err, &ve) {
-			return s, &CSVError{Line: line, Field: ve.Field, Message: ve.Message}
+			return s, &domain.CSVError{Line: line, Field: ve.Field, Message: ve.Message}
 		}
 		return s, err
 	}

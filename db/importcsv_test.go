@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 const csvHeader = "session_id,room_id,user_id,joined_at,left_at\n"
@@ -30,7 +32,7 @@ func csvOf(sessions ...billing.Session) string {
 }
 
 // importApp is a store with one application created on 2023-01-02 (CST).
-func importApp(t testing.TB) (*Store, App) {
+func importApp(t testing.TB) (*Store, domain.App) {
 	t.Helper()
 	s, _ := openTestStore(t)
 	acct := mustAccount(t, s, cstAt(2023, 1, 2, 9, 0, 0))
@@ -38,7 +40,7 @@ func importApp(t testing.TB) (*Store, App) {
 	return s, app
 }
 
-func importCSV(t testing.TB, s *Store, sdkAppID int64, text string) (IngestResult, error) {
+func importCSV(t testing.TB, s *Store, sdkAppID int64, text string) (domain.IngestResult, error) {
 	t.Helper()
 	return s.ImportSessionsCSV(context.Background(), sdkAppID, strings.NewReader(text), testNow, nil)
 }
@@ -116,7 +118,7 @@ func TestImportCSVStoresAGoodFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ImportSessionsCSV: %v", err)
 	}
-	if !reflect.DeepEqual(res, IngestResult{Inserted: 4}) {
+	if !reflect.DeepEqual(res, domain.IngestResult{Inserted: 4}) {
 		t.Errorf("got %+v, want 4 inserted, 0 duplicates", res)
 	}
 	want := usageTotals{Sessions: 4, SessionSeconds: 600 + 1200 + 1500 + 10807}
@@ -155,7 +157,7 @@ func TestImportCSVChecksTheHeader(t *testing.T) {
 	} {
 		t.Run("the header must be exact: "+name, func(t *testing.T) {
 			_, err := importCSV(t, s, app.SDKAppID, text)
-			var ce *CSVError
+			var ce *domain.CSVError
 			if !errors.As(err, &ce) {
 				t.Fatalf("got error %v, want a *CSVError", err)
 			}
@@ -169,7 +171,7 @@ func TestImportCSVChecksTheHeader(t *testing.T) {
 	}
 	t.Run("a header without sessions is refused", func(t *testing.T) {
 		_, err := importCSV(t, s, app.SDKAppID, csvHeader)
-		var ce *CSVError
+		var ce *domain.CSVError
 		if !errors.As(err, &ce) || ce.Line != 2 {
 			t.Errorf("got error %v, want a *CSVError on line 2", err)
 		}
@@ -201,7 +203,7 @@ func TestImportCSVBadLineStoresNothing(t *testing.T) {
 		{"room_id missing", "x,,u1," + joined + ",2023-05-01T10:01:00+08:00", "room_id", "is required"},
 		{"user_id blank", "x,r1,  ," + joined + ",2023-05-01T10:01:00+08:00", "user_id", "is required"},
 		{"user_id not UTF-8", "x,r1,u\xff1," + joined + ",2023-05-01T10:01:00+08:00", "user_id", "not valid UTF-8"},
-		{"session_id too long", strings.Repeat("s", MaxIdentifierLen+1) + ",r1,u1," + joined + ",2023-05-01T10:01:00+08:00", "session_id", "longer than 128"},
+		{"session_id too long", strings.Repeat("s", domain.MaxIdentifierLen+1) + ",r1,u1," + joined + ",2023-05-01T10:01:00+08:00", "session_id", "longer than 128"},
 		{"joined_at empty", "x,r1,u1,,2023-05-01T10:01:00+08:00", "joined_at", "is required"},
 		{"joined_at without an offset", "x,r1,u1,2023-05-01T10:00:00,2023-05-01T10:01:00+08:00", "joined_at", "RFC 3339"},
 		{"left_at not an instant", "x,r1,u1," + joined + ",tomorrow", "left_at", `not "tomorrow"`},
@@ -211,7 +213,7 @@ func TestImportCSVBadLineStoresNothing(t *testing.T) {
 	} {
 		t.Run("R6 "+c.name+" names its line and field and stores nothing", func(t *testing.T) {
 			res, err := importCSV(t, s, app.SDKAppID, head+c.line+"\n"+tail)
-			var ce *CSVError
+			var ce *domain.CSVError
 			if !errors.As(err, &ce) {
 				t.Fatalf("got %+v, error %v, want a *CSVError", res, err)
 			}
@@ -224,7 +226,7 @@ func TestImportCSVBadLineStoresNothing(t *testing.T) {
 			if want := fmt.Sprintf("line %d", badLine); !strings.Contains(err.Error(), want) {
 				t.Errorf("got %q, want it to name %s", err, want)
 			}
-			if !reflect.DeepEqual(res, IngestResult{}) {
+			if !reflect.DeepEqual(res, domain.IngestResult{}) {
 				t.Errorf("got result %+v, want none", res)
 			}
 			if got := tableCounts(t, s); got != before {
@@ -239,7 +241,7 @@ func TestImportCSVBadLineStoresNothing(t *testing.T) {
 	t.Run("an error on a line of several names the line the row starts on", func(t *testing.T) {
 		text := csvHeader + "\"a\nb\",r1,u1," + joined + ",later\n"
 		_, err := importCSV(t, s, app.SDKAppID, text)
-		var ce *CSVError
+		var ce *domain.CSVError
 		if !errors.As(err, &ce) || ce.Line != 2 || ce.Field != "left_at" {
 			t.Errorf("got %v, want line 2, left_at", err)
 		}
@@ -248,7 +250,7 @@ func TestImportCSVBadLineStoresNothing(t *testing.T) {
 	t.Run("a line too long to be a session is refused before it fills memory", func(t *testing.T) {
 		long := "x,r1,u1," + joined + "," + strings.Repeat("9", 10*maxLineBytes) + "\n"
 		_, err := importCSV(t, s, app.SDKAppID, head+long+tail)
-		var ce *CSVError
+		var ce *domain.CSVError
 		if !errors.As(err, &ce) || ce.Line != badLine || !strings.Contains(ce.Message, "longer than") {
 			t.Errorf("got %v, want a *CSVError on line %d saying it is too long", err, badLine)
 		}
@@ -259,7 +261,7 @@ func TestImportCSVBadLineStoresNothing(t *testing.T) {
 
 	t.Run("an unknown application is not found", func(t *testing.T) {
 		_, err := importCSV(t, s, app.SDKAppID+999, csvOf(good[0]))
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
 	})
@@ -278,7 +280,7 @@ func TestImportCSVCountsDuplicates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (IngestResult{Inserted: 3, Duplicates: 3}); !reflect.DeepEqual(res, want) {
+		if want := (domain.IngestResult{Inserted: 3, Duplicates: 3}); !reflect.DeepEqual(res, want) {
 			t.Errorf("got %+v, want %+v", res, want)
 		}
 		want := usageTotals{Sessions: 4, SessionSeconds: (10 + 20 + 30 + 40) * 60}
@@ -294,7 +296,7 @@ func TestImportCSVCountsDuplicates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (IngestResult{Duplicates: 4}); !reflect.DeepEqual(res, want) {
+		if want := (domain.IngestResult{Duplicates: 4}); !reflect.DeepEqual(res, want) {
 			t.Errorf("got %+v, want %+v", res, want)
 		}
 		if got := tableRows(t, s); !slices.Equal(got, before) {
@@ -311,7 +313,7 @@ func TestImportCSVSumsEqualInsertSessions(t *testing.T) {
 	sessions = append(sessions, sessions[10], sessions[importChunk+3], sessions[2*importChunk])
 
 	viaAPI, apiApp := importApp(t)
-	for batch := range slices.Chunk(sessions, MaxBatch) {
+	for batch := range slices.Chunk(sessions, domain.MaxBatch) {
 		mustInsert(t, viaAPI, apiApp.SDKAppID, slices.Clone(batch)...)
 	}
 	viaCSV, csvApp := importApp(t)
@@ -319,7 +321,7 @@ func TestImportCSVSumsEqualInsertSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (IngestResult{Inserted: len(sessions) - 3, Duplicates: 3}); !reflect.DeepEqual(res, want) {
+	if want := (domain.IngestResult{Inserted: len(sessions) - 3, Duplicates: 3}); !reflect.DeepEqual(res, want) {
 		t.Errorf("got %+v, want %+v", res, want)
 	}
 	api, csv := tableRows(t, viaAPI), tableRows(t, viaCSV)

@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// ErrImportBusy is an import refused because another import of the same
-// account is in progress, on this server or another sharing the database.
-var ErrImportBusy = errors.New("store: an import of this account is in progress")
+	"rtcbill/domain"
+)
 
 // LockImport takes account accountID's import lock until now+ttl, so that
 // one import at a time runs per account across every server sharing the
@@ -29,7 +27,7 @@ func (s *Store) LockImport(ctx context.Context, accountID int64, now time.Time, 
 	err = s.rq.QueryRowContext(ctx, `SELECT expires_at FROM import_locks WHERE account_id = ?`, accountID).Scan(&expires)
 	switch {
 	case err == nil && expires > unix(now):
-		return nil, fromUnix(expires), ErrImportBusy
+		return nil, fromUnix(expires), domain.ErrImportBusy
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return nil, time.Time{}, fmt.Errorf("store: unable to read the import lock: %w", err)
 	}
@@ -50,7 +48,7 @@ func (s *Store) LockImport(ctx context.Context, accountID int64, now time.Time, 
 		if err := s.w.QueryRowContext(ctx, `SELECT expires_at FROM import_locks WHERE account_id = ?`, accountID).Scan(&expires); err != nil {
 			return nil, time.Time{}, fmt.Errorf("store: unable to read the import lock: %w", err)
 		}
-		return nil, fromUnix(expires), ErrImportBusy
+		return nil, fromUnix(expires), domain.ErrImportBusy
 	}
 	release = func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

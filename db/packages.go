@@ -11,6 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 const maxIdempotencyKeyLen = 255
@@ -24,16 +26,16 @@ func (s *Store) Purchase(ctx context.Context, accountID int64, planCode string, 
 	plan, ok := billing.LookupPlan(planCode)
 	switch {
 	case planCode == "":
-		return billing.Package{}, false, invalid("plan", "is required: one of starter, standard, enterprise, premium")
+		return billing.Package{}, false, domain.Invalid("plan", "is required: one of starter, standard, enterprise, premium")
 	case !ok:
-		return billing.Package{}, false, invalid("plan", "unknown plan %q: one of starter, standard, enterprise, premium", planCode)
+		return billing.Package{}, false, domain.Invalid("plan", "unknown plan %q: one of starter, standard, enterprise, premium", planCode)
 	case !plan.Purchasable:
-		return billing.Package{}, false, invalid("plan", "the trial is granted with the first application and cannot be bought")
+		return billing.Package{}, false, domain.Invalid("plan", "the trial is granted with the first application and cannot be bought")
 	}
 	if len(key) > maxIdempotencyKeyLen {
-		return billing.Package{}, false, invalid("Idempotency-Key", "is longer than %d bytes", maxIdempotencyKeyLen)
+		return billing.Package{}, false, domain.Invalid("Idempotency-Key", "is longer than %d bytes", maxIdempotencyKeyLen)
 	}
-	if err := CheckInstant("purchased_at", at, now); err != nil {
+	if err := domain.CheckInstant("purchased_at", at, now); err != nil {
 		return billing.Package{}, false, err
 	}
 	var pkg billing.Package
@@ -46,7 +48,7 @@ func (s *Store) Purchase(ctx context.Context, accountID int64, planCode string, 
 			prev, err := scanPackage(tx.QueryRowContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE account_id = ? AND idempotency_key = ?`, accountID, key))
 			if err == nil {
 				if prev.Plan != plan.Code {
-					return fmt.Errorf("store: key %q bought %s, not %s: %w", key, prev.Plan, plan.Code, ErrIdempotencyConflict)
+					return fmt.Errorf("store: key %q bought %s, not %s: %w", key, prev.Plan, plan.Code, domain.ErrIdempotencyConflict)
 				}
 				pkg = prev
 				return nil
@@ -60,7 +62,7 @@ func (s *Store) Purchase(ctx context.Context, accountID int64, planCode string, 
 			return err
 		}
 		created = true
-		return audit(ctx, tx, now, AuditPurchase, accountID,
+		return audit(ctx, tx, now, domain.AuditPurchase, accountID,
 			fmt.Sprintf("%s %s %s", pkg.Plan, pkg.OrderID, billing.FormatMoney(pkg.Price))+backdated(pkg.PurchasedAt, now))
 	})
 	if err == nil && created {

@@ -14,6 +14,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // The properties below run over seeded random accounts: each has a first
@@ -301,7 +303,7 @@ type propMonth struct {
 // reference rating up to it.
 type propStanding struct {
 	at   time.Time
-	a, b Standing
+	a, b domain.Standing
 	ref  billing.Rating
 }
 

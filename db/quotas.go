@@ -3,34 +3,14 @@ package db
 import (
 	"context"
 	"fmt"
+
+	"rtcbill/domain"
 )
 
-// Quota names what an account may hold only so many of; it is also the
-// field an API error names.
-type Quota string
-
-// The per-account quotas.
-const (
-	QuotaApps         Quota = "apps"          // applications
-	QuotaTokens       Quota = "api_tokens"    // API tokens not revoked
-	QuotaLiveSessions Quota = "live_sessions" // users in rooms at once
-)
-
-// QuotaError is a change refused because the account already holds Limit
-// of what Quota names.
-type QuotaError struct {
-	Quota Quota
-	Limit int
-}
-
-func (e *QuotaError) Error() string {
-	return fmt.Sprintf("store: the account holds %d %s, its quota", e.Limit, e.Quota)
-}
-
-var quotaQueries = map[Quota]string{
-	QuotaApps:   `SELECT COUNT(*) FROM apps WHERE account_id = ?`,
-	QuotaTokens: `SELECT COUNT(*) FROM api_tokens WHERE account_id = ? AND revoked_at IS NULL`,
-	QuotaLiveSessions: `SELECT COUNT(*) FROM live_sessions l JOIN apps a ON a.sdk_app_id = l.sdk_app_id
+var quotaQueries = map[domain.Quota]string{
+	domain.QuotaApps:   `SELECT COUNT(*) FROM apps WHERE account_id = ?`,
+	domain.QuotaTokens: `SELECT COUNT(*) FROM api_tokens WHERE account_id = ? AND revoked_at IS NULL`,
+	domain.QuotaLiveSessions: `SELECT COUNT(*) FROM live_sessions l JOIN apps a ON a.sdk_app_id = l.sdk_app_id
 		WHERE a.account_id = ?`,
 }
 
@@ -39,7 +19,7 @@ var quotaQueries = map[Quota]string{
 // bound. It counts before the change it guards, outside its transaction:
 // requests that race may pass the quota by as many as run at once, which
 // a quota meant to stop runaway scripts allows.
-func (s *Store) CheckQuota(ctx context.Context, accountID int64, q Quota, limit int) error {
+func (s *Store) CheckQuota(ctx context.Context, accountID int64, q domain.Quota, limit int) error {
 	if limit <= 0 {
 		return nil
 	}
@@ -52,7 +32,7 @@ func (s *Store) CheckQuota(ctx context.Context, accountID int64, q Quota, limit 
 		return fmt.Errorf("store: unable to count %s: %w", q, err)
 	}
 	if n >= limit {
-		return &QuotaError{Quota: q, Limit: limit}
+		return &domain.QuotaError{Quota: q, Limit: limit}
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // RoomSessions lists a room's finished sessions that overlap [from, until),
@@ -15,7 +17,7 @@ func (s *Store) RoomSessions(ctx context.Context, sdkAppID int64, room string, f
 		SELECT COALESCE(session_id, ''), user_id, joined_at, left_at FROM sessions
 		WHERE sdk_app_id = ? AND room_id = ? AND joined_at >= ? AND joined_at < ? AND left_at > ?
 		ORDER BY joined_at, session_id`,
-		sdkAppID, room, unix(from.Add(-MaxSessionLength)), unix(until), unix(from))
+		sdkAppID, room, unix(from.Add(-domain.MaxSessionLength)), unix(until), unix(from))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the room's sessions: %w", err)
 	}
@@ -47,24 +49,17 @@ func (s *Store) LastRoomDay(ctx context.Context, sdkAppID int64, room string) (t
 	return billing.DayStart(fromUnix(*last)), nil
 }
 
-// LiveSession is a user in a room right now.
-type LiveSession struct {
-	SessionID string
-	User      string
-	Joined    time.Time
-}
-
 // LiveSessions lists who is in a room now, in the order they joined.
-func (s *Store) LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]LiveSession, error) {
+func (s *Store) LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]domain.LiveSession, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT session_id, user_id, joined_at FROM live_sessions
 		WHERE sdk_app_id = ? AND room_id = ? ORDER BY joined_at, user_id`, sdkAppID, room)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read who is in the room: %w", err)
 	}
 	defer rows.Close()
-	var out []LiveSession
+	var out []domain.LiveSession
 	for rows.Next() {
-		var l LiveSession
+		var l domain.LiveSession
 		var joined int64
 		if err := rows.Scan(&l.SessionID, &l.User, &joined); err != nil {
 			return nil, fmt.Errorf("store: unable to read who is in the room: %w", err)

@@ -7,96 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
-
-// Limits on recorded sessions.
-const (
-	MaxBatch         = 10_000         // sessions in one batch
-	MaxSessionLength = 24 * time.Hour // one stay in a room
-	MaxIdentifierLen = 128            // session, room and user ids, in characters
-)
-
-// IngestResult counts what a batch did. A duplicate is a row already
-// stored with the same content; a conflict is a row that matches a stored
-// session by its key but says something else about it: it is not stored,
-// and Conflicts says which row and why.
-type IngestResult struct {
-	Inserted   int
-	Duplicates int
-	// ConflictCount counts the conflicts; Conflicts lists them, all of
-	// them for an API batch, the first MaxListedConflicts of a CSV import.
-	ConflictCount int
-	Conflicts     []Conflict
-}
-
-// MaxListedConflicts bounds the conflicts an import lists by line (it
-// counts them all): a file of a million conflicting lines needs its first
-// lines looked at, not a million-line report.
-const MaxListedConflicts = 1000
-
-// Why a row conflicts with a stored session.
-const (
-	// ConflictSessionID: the session_id is stored with another room, user,
-	// joined_at or left_at.
-	ConflictSessionID = "session_id_differs"
-	// ConflictNaturalKey: room, user and joined_at are stored already under
-	// another session_id or none (or, for a row without one, with another
-	// left_at).
-	ConflictNaturalKey = "natural_key_taken"
-)
-
-// Conflict is one row of a batch that was not stored because it
-// contradicts a stored session. Index is the row's index in the batch (for
-// a CSV import, its line).
-type Conflict struct {
-	Index  int
-	Reason string
-}
-
-// checkSession validates one session of app at index i and drops the
-// fractions of a second of its instants (each instant on its own). The
-// order is judged on the instants as sent: left before joined is refused;
-// a stay shorter than a second is valid and lasts 0 seconds (R6: entering a
-// room counts).
-func checkSession(i int, s *billing.Session, app App, now time.Time) error {
-	bad := func(field, format string, args ...any) error {
-		return &ValidationError{Field: field, Index: i, Message: fmt.Sprintf(format, args...)}
-	}
-	for _, f := range []struct{ name, v string }{{"session_id", s.ID}, {"room_id", s.Room}, {"user_id", s.User}} {
-		if f.name != "session_id" && strings.TrimSpace(f.v) == "" {
-			return bad(f.name, "is required")
-		}
-		// Ids show on staff pages: no control, bidirectional or
-		// zero-width character may make one look like another.
-		if err := CheckID(f.name, f.v); err != nil {
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				ve.Index = i
-			}
-			return err
-		}
-	}
-	if s.Left.Before(s.Joined) {
-		return bad("left_at", "%s is before joined_at %s", billing.FormatInstant(s.Left), billing.FormatInstant(s.Joined))
-	}
-	s.Joined, s.Left = s.Joined.Truncate(time.Second), s.Left.Truncate(time.Second)
-	switch {
-	case s.Joined.Before(billing.MinInstant):
-		return bad("joined_at", "%s is before 2015-01-01", billing.FormatInstant(s.Joined))
-	case s.Joined.Before(app.CreatedAt):
-		return bad("joined_at", "%s is before application %d was created (%s)",
-			billing.FormatInstant(s.Joined), app.SDKAppID, billing.FormatInstant(app.CreatedAt))
-	case s.Left.After(now):
-		return bad("left_at", "%s is in the future", billing.FormatInstant(s.Left))
-	case s.Left.Sub(s.Joined) > MaxSessionLength:
-		return bad("left_at", "the session lasts %s, longer than 24 hours", s.Left.Sub(s.Joined))
-	}
-	return nil
-}
 
 // InsertSessions stores a batch of finished sessions of one application:
 // one invalid row refuses the whole batch with a *ValidationError naming its
@@ -107,13 +23,13 @@ func checkSession(i int, s *billing.Session, app App, now time.Time) error {
 // order, so a row may duplicate or contradict an earlier row of the batch.
 // The per-day and per-room sums are updated in the same transaction. It sets
 // each session's App and truncates its instants to the second in place.
-func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (IngestResult, error) {
-	var res IngestResult
+func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (domain.IngestResult, error) {
+	var res domain.IngestResult
 	if len(sessions) == 0 {
-		return res, invalid("sessions", "holds no session")
+		return res, domain.Invalid("sessions", "holds no session")
 	}
-	if len(sessions) > MaxBatch {
-		return res, invalid("sessions", "holds %d sessions, more than %d in one batch", len(sessions), MaxBatch)
+	if len(sessions) > domain.MaxBatch {
+		return res, domain.Invalid("sessions", "holds %d sessions, more than %d in one batch", len(sessions), domain.MaxBatch)
 	}
 	app, err := s.App(ctx, sdkAppID)
 	if err != nil {
@@ -121,7 +37,7 @@ func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []b
 	}
 	for i := range sessions {
 		sessions[i].App = sdkAppID
-		if err := checkSession(i, &sessions[i], app, now); err != nil {
+		if err := domain.CheckSession(i, &sessions[i], app, now); err != nil {
 			return res, err
 		}
 	}
@@ -151,8 +67,8 @@ type usageSum struct{ seconds, sessions int64 }
 // month whose bill is already stored (or an earlier one) is late usage: it
 // is marked with the bill that will carry it, the month after the newest
 // stored bill.
-func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions []billing.Session) (IngestResult, error) {
-	var res IngestResult
+func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions []billing.Session) (domain.IngestResult, error) {
+	var res domain.IngestResult
 	var newest sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(month) FROM issued_bills WHERE account_id = ?`, accountID).Scan(&newest); err != nil {
 		return res, fmt.Errorf("store: unable to read the newest issued bill: %w", err)
@@ -197,7 +113,7 @@ func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions [
 				res.Duplicates++
 			} else {
 				res.ConflictCount++
-				res.Conflicts = append(res.Conflicts, Conflict{Index: i, Reason: reason})
+				res.Conflicts = append(res.Conflicts, domain.Conflict{Index: i, Reason: reason})
 			}
 			continue
 		}
@@ -251,13 +167,13 @@ func conflictWith(ctx context.Context, tx *sql.Tx, s billing.Session) (string, e
 			s.App, s.ID).Scan(&room, &user, &joined, &left)
 		if errors.Is(err, sql.ErrNoRows) {
 			// The id is new: room, user and joined_at are what is taken.
-			return ConflictNaturalKey, nil
+			return domain.ConflictNaturalKey, nil
 		}
 		if err != nil {
 			return "", fmt.Errorf("store: unable to read the stored session: %w", err)
 		}
 		if room != s.Room || user != s.User || joined != unix(s.Joined) || left != unix(s.Left) {
-			return ConflictSessionID, nil
+			return domain.ConflictSessionID, nil
 		}
 		return "", nil
 	}
@@ -267,21 +183,9 @@ func conflictWith(ctx context.Context, tx *sql.Tx, s billing.Session) (string, e
 		return "", fmt.Errorf("store: unable to read the stored session: %w", err)
 	}
 	if left != unix(s.Left) {
-		return ConflictNaturalKey, nil
+		return domain.ConflictNaturalKey, nil
 	}
 	return "", nil
-}
-
-func checkRoomUser(room, user string) error {
-	for _, f := range []struct{ name, v string }{{"room_id", room}, {"user_id", user}} {
-		if strings.TrimSpace(f.v) == "" {
-			return invalid(f.name, "is required")
-		}
-		if err := CheckID(f.name, f.v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Join puts user in room now and returns the new session's id. A closed
@@ -289,7 +193,7 @@ func checkRoomUser(room, user string) error {
 // the same transaction as the insert, so two joins cannot both slip past
 // the last of a trial.
 func (s *Store) Join(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (string, error) {
-	if err := checkRoomUser(room, user); err != nil {
+	if err := domain.CheckRoomUser(room, user); err != nil {
 		return "", err
 	}
 	now = now.Truncate(time.Second)
@@ -307,14 +211,14 @@ func (s *Store) Join(ctx context.Context, sdkAppID int64, room, user string, now
 			return fmt.Errorf("store: unable to look up the room: %w", err)
 		}
 		if n > 0 {
-			return fmt.Errorf("store: %s in room %s of app %d: %w", user, room, sdkAppID, ErrAlreadyJoined)
+			return fmt.Errorf("store: %s in room %s of app %d: %w", user, room, sdkAppID, domain.ErrAlreadyJoined)
 		}
 		st, err := standing(ctx, tx, app.AccountID, now, false)
 		if err != nil {
 			return err
 		}
 		if st.Status == billing.StatusClosed {
-			return fmt.Errorf("store: account %d: %w", app.AccountID, ErrServiceClosed)
+			return fmt.Errorf("store: account %d: %w", app.AccountID, domain.ErrServiceClosed)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO live_sessions (sdk_app_id, room_id, user_id, session_id, joined_at) VALUES (?, ?, ?, ?, ?)`,
 			sdkAppID, room, user, id, unix(now)); err != nil {
@@ -330,7 +234,7 @@ func (s *Store) Join(ctx context.Context, sdkAppID int64, room, user string, now
 // day (ids suffixed #2, #3, ...), so that every stored row stays within the
 // limit the usage queries rely on.
 func (s *Store) Leave(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (billing.Session, error) {
-	if err := checkRoomUser(room, user); err != nil {
+	if err := domain.CheckRoomUser(room, user); err != nil {
 		return billing.Session{}, err
 	}
 	now = now.Truncate(time.Second)
@@ -344,7 +248,7 @@ func (s *Store) Leave(ctx context.Context, sdkAppID int64, room, user string, no
 		err = tx.QueryRowContext(ctx, `DELETE FROM live_sessions WHERE sdk_app_id = ? AND room_id = ? AND user_id = ? RETURNING session_id, joined_at`,
 			sdkAppID, room, user).Scan(&out.ID, &joined)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: %s in room %s of app %d: %w", user, room, sdkAppID, ErrNotInRoom)
+			return fmt.Errorf("store: %s in room %s of app %d: %w", user, room, sdkAppID, domain.ErrNotInRoom)
 		}
 		if err != nil {
 			return fmt.Errorf("store: unable to leave: %w", err)
@@ -353,7 +257,7 @@ func (s *Store) Leave(ctx context.Context, sdkAppID int64, room, user string, no
 		// Left in the second of joining: a 0-second stay, stored all the
 		// same (R6: entering a room counts).
 		rows := []billing.Session{out}
-		if out.Left.Sub(out.Joined) > MaxSessionLength {
+		if out.Left.Sub(out.Joined) > domain.MaxSessionLength {
 			rows = rows[:0]
 			for i, p := range billing.SplitSession(nil, out, out.Joined, out.Left) {
 				part := out

@@ -5,29 +5,14 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
-
-// PackageStanding is a package with its balance and state at an instant.
-type PackageStanding struct {
-	billing.Package
-	Validity billing.Validity
-	Balance  billing.Balance
-	State    billing.PackageState
-}
-
-// Standing is an account at an instant: its status (R5), its packages with
-// what they have used and have left, and its entitlements (R12).
-type Standing struct {
-	At           time.Time
-	Status       billing.Status
-	Packages     []PackageStanding
-	Entitlements []billing.Entitlement
-}
 
 // Standing rates the account up to at, counting calls still in progress as
 // if they ended at at. ErrNotFound when there is no such account.
-func (s *Store) Standing(ctx context.Context, accountID int64, at time.Time) (Standing, error) {
-	var st Standing
+func (s *Store) Standing(ctx context.Context, accountID int64, at time.Time) (domain.Standing, error) {
+	var st domain.Standing
 	err := s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
@@ -55,8 +40,8 @@ func (s *Store) Status(ctx context.Context, accountID int64, at time.Time) (bill
 
 // standing computes an account's standing at at. Without full, an active
 // account is answered from its packages alone.
-func standing(ctx context.Context, q querier, accountID int64, at time.Time, full bool) (Standing, error) {
-	st := Standing{At: at}
+func standing(ctx context.Context, q querier, accountID int64, at time.Time, full bool) (domain.Standing, error) {
+	st := domain.Standing{At: at}
 	pkgs, err := packagesOf(ctx, q, accountID)
 	if err != nil {
 		return st, err
@@ -80,7 +65,7 @@ func standing(ctx context.Context, q querier, accountID int64, at time.Time, ful
 	st.Status = billing.StatusAt(at, pkgs, rating.Balances)
 	for _, p := range pkgs {
 		b := rating.Balances[p.ID]
-		st.Packages = append(st.Packages, PackageStanding{p, p.Validity(), b, billing.StateAt(at, p, b)})
+		st.Packages = append(st.Packages, domain.PackageStanding{Package: p, Validity: p.Validity(), Balance: b, State: billing.StateAt(at, p, b)})
 	}
 	st.Entitlements = billing.Entitlements(at, pkgs)
 	return st, nil

@@ -19,34 +19,6 @@ import (
 	"rtcbill/billing"
 )
 
-// Errors the service layer returns; compare with errors.Is.
-var (
-	ErrNotFound            = errors.New("store: not found")
-	ErrServiceClosed       = errors.New("store: service closed")
-	ErrAlreadyJoined       = errors.New("store: user already in the room")
-	ErrNotInRoom           = errors.New("store: user not in the room")
-	ErrIdempotencyConflict = errors.New("store: idempotency key used for another request")
-)
-
-// ValidationError says what was wrong with the input, in which field and,
-// for a batch, which row (Index is -1 when no row applies).
-type ValidationError struct {
-	Field   string
-	Index   int
-	Message string
-}
-
-func (e *ValidationError) Error() string {
-	if e.Index >= 0 {
-		return fmt.Sprintf("store: row %d, %s: %s", e.Index, e.Field, e.Message)
-	}
-	return fmt.Sprintf("store: %s: %s", e.Field, e.Message)
-}
-
-func invalid(field, format string, args ...any) *ValidationError {
-	return &ValidationError{Field: field, Index: -1, Message: fmt.Sprintf(format, args...)}
-}
-
 // Store is the SQLite database. Writes go through one connection, so they
 // never wait on each other's locks; reads use a pool of read-only
 // connections that see WAL snapshots while a write runs.

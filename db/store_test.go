@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // ---------------------------------------------------------------- helpers
@@ -40,7 +42,7 @@ func openTestStore(t testing.TB) (*Store, string) {
 	return s, path
 }
 
-func mustAccount(t testing.TB, s *Store, at time.Time) Account {
+func mustAccount(t testing.TB, s *Store, at time.Time) domain.Account {
 	t.Helper()
 	a, err := s.CreateAccount(context.Background(), "Acme 实时音视频", "billing@example.com", at, testNow)
 	if err != nil {
@@ -49,7 +51,7 @@ func mustAccount(t testing.TB, s *Store, at time.Time) Account {
 	return a
 }
 
-func mustApp(t testing.TB, s *Store, accountID int64, at time.Time) (App, bool) {
+func mustApp(t testing.TB, s *Store, accountID int64, at time.Time) (domain.App, bool) {
 	t.Helper()
 	app, granted, err := s.CreateApp(context.Background(), accountID, "demo app", at, testNow)
 	if err != nil {
@@ -70,7 +72,7 @@ func mustPurchase(t testing.TB, s *Store, accountID int64, plan string, at time.
 	return p
 }
 
-func mustInsert(t testing.TB, s *Store, sdkAppID int64, sessions ...billing.Session) IngestResult {
+func mustInsert(t testing.TB, s *Store, sdkAppID int64, sessions ...billing.Session) domain.IngestResult {
 	t.Helper()
 	res, err := s.InsertSessions(context.Background(), sdkAppID, sessions, testNow)
 	if err != nil {
@@ -296,7 +298,7 @@ func TestUsageSumsInSameTransaction(t *testing.T) {
 			{ID: "g", Room: "r1", User: "grace", Joined: cstAt(2019, 7, 4, 12, 0, 0), Left: cstAt(2019, 7, 4, 11, 0, 0)},
 		}
 		_, err := s.InsertSessions(context.Background(), app.SDKAppID, bad, testNow)
-		var ve *ValidationError
+		var ve *domain.ValidationError
 		if !errors.As(err, &ve) {
 			t.Fatalf("got error %v, want a *ValidationError", err)
 		}
@@ -311,7 +313,7 @@ func TestUsageSumsInSameTransaction(t *testing.T) {
 	t.Run("a session longer than 24 hours refuses the batch", func(t *testing.T) {
 		long := []billing.Session{stay("h", "r1", "heidi", cstAt(2019, 7, 5, 0, 0, 0), 24*time.Hour+time.Second)}
 		_, err := s.InsertSessions(context.Background(), app.SDKAppID, long, testNow)
-		var ve *ValidationError
+		var ve *domain.ValidationError
 		if !errors.As(err, &ve) || ve.Field != "left_at" {
 			t.Errorf("got error %v, want a *ValidationError on left_at", err)
 		}
@@ -449,7 +451,7 @@ func TestTrialGrant(t *testing.T) {
 	t.Run("R4 the trial cannot be bought", func(t *testing.T) {
 		acct := mustAccount(t, s, cstAt(2019, 7, 1, 0, 0, 0))
 		_, _, err := s.Purchase(ctx, acct.ID, "trial", cstAt(2019, 7, 2, 0, 0, 0), "", testNow)
-		var ve *ValidationError
+		var ve *domain.ValidationError
 		if !errors.As(err, &ve) || ve.Field != "plan" {
 			t.Errorf("got error %v, want a *ValidationError on plan", err)
 		}
@@ -490,7 +492,7 @@ func TestPurchaseIdempotency(t *testing.T) {
 
 	t.Run("the same key with another plan is ErrIdempotencyConflict", func(t *testing.T) {
 		_, created, err := s.Purchase(ctx, acct.ID, "premium", at, "key-1", testNow)
-		if !errors.Is(err, ErrIdempotencyConflict) {
+		if !errors.Is(err, domain.ErrIdempotencyConflict) {
 			t.Errorf("got error %v, want ErrIdempotencyConflict", err)
 		}
 		if created {
@@ -526,7 +528,7 @@ func TestJoinStatus(t *testing.T) {
 	created := cstAt(2019, 7, 1, 10, 0, 0)
 
 	// trialAccount has a trial and, if used > 0, that many minutes used in July 2019.
-	trialAccount := func(t *testing.T, used time.Duration) App {
+	trialAccount := func(t *testing.T, used time.Duration) domain.App {
 		t.Helper()
 		acct := mustAccount(t, s, created)
 		app, granted := mustApp(t, s, acct.ID, created)
@@ -555,7 +557,7 @@ func TestJoinStatus(t *testing.T) {
 		if err != nil || st != billing.StatusClosed {
 			t.Errorf("status: got %q, %v; want closed", st, err)
 		}
-		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", at); !errors.Is(err, ErrServiceClosed) {
+		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", at); !errors.Is(err, domain.ErrServiceClosed) {
 			t.Errorf("join: got error %v, want ErrServiceClosed", err)
 		}
 
@@ -573,7 +575,7 @@ func TestJoinStatus(t *testing.T) {
 		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", cstAt(2020, 7, 31, 23, 59, 59)); err != nil {
 			t.Errorf("last second of validity: got error %v, want nil", err)
 		}
-		if _, err := s.Join(ctx, app.SDKAppID, "room", "bob", cstAt(2020, 8, 1, 0, 0, 0)); !errors.Is(err, ErrServiceClosed) {
+		if _, err := s.Join(ctx, app.SDKAppID, "room", "bob", cstAt(2020, 8, 1, 0, 0, 0)); !errors.Is(err, domain.ErrServiceClosed) {
 			t.Errorf("first second after expiry: got error %v, want ErrServiceClosed", err)
 		}
 	})
@@ -581,7 +583,7 @@ func TestJoinStatus(t *testing.T) {
 	t.Run("R5 an account that never had a package is closed", func(t *testing.T) {
 		acct := mustAccount(t, s, cstAt(2019, 5, 1, 0, 0, 0))
 		app, _ := mustApp(t, s, acct.ID, cstAt(2019, 5, 2, 0, 0, 0))
-		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", cstAt(2019, 5, 3, 0, 0, 0)); !errors.Is(err, ErrServiceClosed) {
+		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", cstAt(2019, 5, 3, 0, 0, 0)); !errors.Is(err, domain.ErrServiceClosed) {
 			t.Errorf("got error %v, want ErrServiceClosed", err)
 		}
 	})
@@ -593,7 +595,7 @@ func TestJoinStatus(t *testing.T) {
 		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", cstAt(2021, 1, 1, 0, 0, 0)); err != nil {
 			t.Errorf("got error %v, want nil", err)
 		}
-		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", cstAt(2021, 1, 1, 0, 0, 1)); !errors.Is(err, ErrAlreadyJoined) {
+		if _, err := s.Join(ctx, app.SDKAppID, "room", "alice", cstAt(2021, 1, 1, 0, 0, 1)); !errors.Is(err, domain.ErrAlreadyJoined) {
 			t.Errorf("second join of the same user: got error %v, want ErrAlreadyJoined", err)
 		}
 	})
@@ -644,7 +646,7 @@ func TestLeave(t *testing.T) {
 		if len(rows) != 1 || rows[0].ID != id || rows[0].Seconds() != 1800 {
 			t.Errorf("got stored %+v, want one row %s of 1800 s", rows, id)
 		}
-		if _, err := s.Leave(ctx, app.SDKAppID, "room-1", "alice", joined.Add(time.Hour)); !errors.Is(err, ErrNotInRoom) {
+		if _, err := s.Leave(ctx, app.SDKAppID, "room-1", "alice", joined.Add(time.Hour)); !errors.Is(err, domain.ErrNotInRoom) {
 			t.Errorf("second leave: got error %v, want ErrNotInRoom", err)
 		}
 	})
@@ -670,7 +672,7 @@ func TestLeave(t *testing.T) {
 		}
 		var sum int64
 		for i, r := range rows {
-			if r.Left.Sub(r.Joined) > MaxSessionLength {
+			if r.Left.Sub(r.Joined) > domain.MaxSessionLength {
 				t.Errorf("row %d lasts %s, want at most 24h", i, r.Left.Sub(r.Joined))
 			}
 			if i > 0 && !r.Joined.Equal(rows[i-1].Left) {

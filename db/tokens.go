@@ -11,21 +11,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"rtcbill/domain"
 )
-
-// APIToken is a customer's token for the JSON API. Only its hash is stored.
-type APIToken struct {
-	ID         int64
-	AccountID  int64
-	Name       string
-	Prefix     string // the first characters, to tell tokens apart
-	CreatedAt  time.Time
-	RevokedAt  time.Time // zero while the token works
-	LastUsedAt time.Time // zero until first used
-}
-
-// TokenPrefix starts every customer token, so a leaked one is recognisable.
-const TokenPrefix = "rtcb_"
 
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -34,23 +22,23 @@ func hashToken(token string) string {
 
 // CreateAPIToken makes a token for the account and returns it in clear,
 // the only time it is ever available.
-func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (APIToken, string, error) {
+func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (domain.APIToken, string, error) {
 	name, err := checkName("name", name)
 	if err != nil {
-		return APIToken{}, "", err
+		return domain.APIToken{}, "", err
 	}
 	var b [20]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return APIToken{}, "", fmt.Errorf("store: unable to make a token: %w", err)
+		return domain.APIToken{}, "", fmt.Errorf("store: unable to make a token: %w", err)
 	}
-	secret := TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	t := APIToken{AccountID: accountID, Name: name, Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now.Truncate(time.Second)}
+	secret := domain.TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	t := domain.APIToken{AccountID: accountID, Name: name, Prefix: secret[:len(domain.TokenPrefix)+6], CreatedAt: now.Truncate(time.Second)}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}
 		var by any
-		if a := actorOf(ctx); a.UserID != 0 {
+		if a := domain.ActorOf(ctx); a.UserID != 0 {
 			by = a.UserID
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (account_id, name, prefix, hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -61,7 +49,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string
 		if t.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, AuditTokenCreated, accountID, fmt.Sprintf("%s %s…", t.Name, t.Prefix))
+		return audit(ctx, tx, now, domain.AuditTokenCreated, accountID, fmt.Sprintf("%s %s…", t.Name, t.Prefix))
 	})
 	return t, secret, err
 }
@@ -74,26 +62,26 @@ func (s *Store) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, no
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL
 			RETURNING name, prefix`, unix(now), tokenID, accountID).Scan(&name, &prefix)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: token %d of account %d: %w", tokenID, accountID, ErrNotFound)
+			return fmt.Errorf("store: token %d of account %d: %w", tokenID, accountID, domain.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("store: unable to revoke the token: %w", err)
 		}
-		return audit(ctx, tx, now, AuditTokenRevoked, accountID, fmt.Sprintf("%s %s…", name, prefix))
+		return audit(ctx, tx, now, domain.AuditTokenRevoked, accountID, fmt.Sprintf("%s %s…", name, prefix))
 	})
 }
 
 // APITokens lists an account's tokens, newest first.
-func (s *Store) APITokens(ctx context.Context, accountID int64) ([]APIToken, error) {
+func (s *Store) APITokens(ctx context.Context, accountID int64) ([]domain.APIToken, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
 		FROM api_tokens WHERE account_id = ? ORDER BY id DESC`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []APIToken
+	var out []domain.APIToken
 	for rows.Next() {
-		var t APIToken
+		var t domain.APIToken
 		var created, revoked, used int64
 		if err := rows.Scan(&t.ID, &t.AccountID, &t.Name, &t.Prefix, &created, &revoked, &used); err != nil {
 			return nil, fmt.Errorf("store: unable to read a token: %w", err)
@@ -114,14 +102,14 @@ func (s *Store) APITokens(ctx context.Context, accountID int64) ([]APIToken, err
 // for an unknown or revoked token. The lookup is by hash, so the clear token
 // is never compared or stored.
 func (s *Store) AccountForToken(ctx context.Context, token string) (int64, int64, error) {
-	if !strings.HasPrefix(token, TokenPrefix) {
-		return 0, 0, fmt.Errorf("store: token: %w", ErrNotFound)
+	if !strings.HasPrefix(token, domain.TokenPrefix) {
+		return 0, 0, fmt.Errorf("store: token: %w", domain.ErrNotFound)
 	}
 	var tokenID, accountID int64
 	err := s.rq.QueryRowContext(ctx, `SELECT id, account_id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`, hashToken(token)).
 		Scan(&tokenID, &accountID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, fmt.Errorf("store: token: %w", ErrNotFound)
+		return 0, 0, fmt.Errorf("store: token: %w", domain.ErrNotFound)
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: unable to look up the token: %w", err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"rtcbill/billing"
+
+	"rtcbill/domain"
 )
 
 // loadPieces returns an account's usage in [from, until) as pieces for
@@ -69,7 +71,7 @@ func sessionPieces(ctx context.Context, q querier, dst []billing.Piece, accountI
 		SELECT s.sdk_app_id, COALESCE(s.session_id, ''), s.room_id, s.user_id, s.joined_at, s.left_at
 		FROM apps a JOIN sessions s ON s.sdk_app_id = a.sdk_app_id
 		WHERE a.account_id = ? AND s.joined_at >= ? AND s.joined_at < ? AND s.left_at > ?`,
-		accountID, unix(from.Add(-MaxSessionLength)), unix(until), unix(from))
+		accountID, unix(from.Add(-domain.MaxSessionLength)), unix(until), unix(from))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read sessions: %w", err)
 	}

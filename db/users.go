@@ -7,58 +7,21 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"rtcbill/domain"
 )
-
-// Role is what a user may do.
-type Role string
-
-// The four roles.
-const (
-	RoleCustomer Role = "customer" // one account: their own
-	RoleSupport  Role = "support"  // reads every account
-	RoleSales    Role = "sales"    // demo accounts and the pricing tools
-	RoleAdmin    Role = "admin"    // everything, backdating and users included
-)
-
-// ParseRole reads a role name.
-func ParseRole(s string) (Role, bool) {
-	switch r := Role(strings.TrimSpace(s)); r {
-	case RoleCustomer, RoleSupport, RoleSales, RoleAdmin:
-		return r, true
-	}
-	return "", false
-}
-
-// User is someone who signs in to the console.
-type User struct {
-	ID        int64
-	Email     string
-	Role      Role
-	AccountID int64 // customers only
-	CreatedAt time.Time
-	// Disabled users cannot sign in, and their sessions end.
-	Disabled bool
-	// SessionEpoch counts the times every session of the user was ended
-	// (sign out everywhere, a new password, disabling): a session started
-	// under an older epoch is no longer valid.
-	SessionEpoch int64
-}
-
-// ErrBadCredentials is a sign-in with an unknown e-mail or a wrong password;
-// the two are not told apart.
-var ErrBadCredentials = errors.New("store: wrong e-mail or password")
 
 // ErrUserDisabled is a sign-in with the right password of a disabled user.
 // It is also ErrBadCredentials, so that it gets the same answer.
-var ErrUserDisabled = fmt.Errorf("%w (the user is disabled)", ErrBadCredentials)
+var ErrUserDisabled = fmt.Errorf("%w (the user is disabled)", domain.ErrBadCredentials)
 
 // ErrEmailTaken is a sign-up or a new user with an e-mail already in use.
 var ErrEmailTaken = errors.New("store: e-mail already has a user")
 
-func checkEmail(email string) (string, error) { return CleanEmail("email", email) }
+func checkEmail(email string) (string, error) { return domain.CleanEmail("email", email) }
 
-func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role Role, accountID int64, now time.Time) (User, error) {
-	u := User{Email: email, Role: role, AccountID: accountID, CreatedAt: now.Truncate(time.Second)}
+func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
+	u := domain.User{Email: email, Role: role, AccountID: accountID, CreatedAt: now.Truncate(time.Second)}
 	var account any
 	if accountID != 0 {
 		account = accountID
@@ -81,19 +44,19 @@ func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role Role, 
 
 // CreateUser adds a user. A customer needs the account they belong to;
 // staff need none.
-func (s *Store) CreateUser(ctx context.Context, email, password string, role Role, accountID int64, now time.Time) (User, error) {
+func (s *Store) CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
 	email, err := checkEmail(email)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
-	if (role == RoleCustomer) != (accountID != 0) {
-		return User{}, invalid("account", "a customer belongs to one account; staff to none")
+	if (role == domain.RoleCustomer) != (accountID != 0) {
+		return domain.User{}, domain.Invalid("account", "a customer belongs to one account; staff to none")
 	}
 	hash, err := hashPassword(ctx, password, email)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
-	var u User
+	var u domain.User
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if accountID != 0 {
 			if _, err := accountByID(ctx, tx, accountID); err != nil {
@@ -103,27 +66,27 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, role Rol
 		if u, err = insertUser(ctx, tx, email, hash, role, accountID, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, AuditUserCreated, accountID, fmt.Sprintf("%s (%s)", email, role))
+		return audit(ctx, tx, now, domain.AuditUserCreated, accountID, fmt.Sprintf("%s (%s)", email, role))
 	})
 	return u, err
 }
 
 // SignUp opens an account named name for a new customer and their user, in
 // one transaction.
-func (s *Store) SignUp(ctx context.Context, name, email, password string, now time.Time) (User, Account, error) {
+func (s *Store) SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error) {
 	name, err := checkName("name", name)
 	if err != nil {
-		return User{}, Account{}, err
+		return domain.User{}, domain.Account{}, err
 	}
 	if email, err = checkEmail(email); err != nil {
-		return User{}, Account{}, err
+		return domain.User{}, domain.Account{}, err
 	}
 	hash, err := hashPassword(ctx, password, email)
 	if err != nil {
-		return User{}, Account{}, err
+		return domain.User{}, domain.Account{}, err
 	}
-	var u User
-	a := Account{Name: name, Email: email, CreatedAt: now.Truncate(time.Second)}
+	var u domain.User
+	a := domain.Account{Name: name, Email: email, CreatedAt: now.Truncate(time.Second)}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at) VALUES (?, ?, ?)`, a.Name, a.Email, unix(a.CreatedAt))
 		if err != nil {
@@ -132,10 +95,10 @@ func (s *Store) SignUp(ctx context.Context, name, email, password string, now ti
 		if a.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		if u, err = insertUser(ctx, tx, email, hash, RoleCustomer, a.ID, now); err != nil {
+		if u, err = insertUser(ctx, tx, email, hash, domain.RoleCustomer, a.ID, now); err != nil {
 			return err
 		}
-		return audit(WithActor(ctx, Actor{UserID: u.ID, Label: email + " (customer)"}), tx, now, AuditSignUp, a.ID, name)
+		return audit(domain.WithActor(ctx, domain.Actor{UserID: u.ID, Label: email + " (customer)"}), tx, now, domain.AuditSignUp, a.ID, name)
 	})
 	return u, a, err
 }
@@ -144,8 +107,8 @@ func (s *Store) SignUp(ctx context.Context, name, email, password string, now ti
 // is wrong, ErrUserDisabled when both are right but the user is disabled.
 // A password right against a hash of older parameters (bcrypt, before
 // argon2id) is hashed again with today's.
-func (s *Store) Authenticate(ctx context.Context, email, password string) (User, error) {
-	var u User
+func (s *Store) Authenticate(ctx context.Context, email, password string) (domain.User, error) {
+	var u domain.User
 	var hash string
 	var account, disabled sql.NullInt64
 	var created int64
@@ -154,23 +117,23 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 		Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, _, err := verifyPassword(ctx, dummyHash(), password); err != nil {
-			return User{}, err
+			return domain.User{}, err
 		}
-		return User{}, ErrBadCredentials
+		return domain.User{}, domain.ErrBadCredentials
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("store: unable to look up the user: %w", err)
+		return domain.User{}, fmt.Errorf("store: unable to look up the user: %w", err)
 	}
 	ok, stale, err := verifyPassword(ctx, hash, password)
 	if err != nil {
-		return User{}, err
+		return domain.User{}, err
 	}
 	if !ok {
-		return User{}, ErrBadCredentials
+		return domain.User{}, domain.ErrBadCredentials
 	}
 	u.AccountID, u.CreatedAt, u.Disabled = account.Int64, fromUnix(created), disabled.Valid
 	if u.Disabled {
-		return User{}, ErrUserDisabled
+		return domain.User{}, ErrUserDisabled
 	}
 	if stale {
 		// The sign-in goes on if this fails: the old hash still works,
@@ -188,12 +151,12 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 const userTTL = time.Second
 
 type cachedUser struct {
-	u    User
+	u    domain.User
 	read time.Time
 }
 
 // UserByID fetches a user; ErrNotFound when there is none.
-func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+func (s *Store) UserByID(ctx context.Context, id int64) (domain.User, error) {
 	now := time.Now()
 	if v, ok := s.users.Load(id); ok && now.Sub(v.(cachedUser).read) < userTTL {
 		return v.(cachedUser).u, nil
@@ -207,33 +170,33 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	return u, err
 }
 
-func (s *Store) userByID(ctx context.Context, id int64) (User, error) {
-	var u User
+func (s *Store) userByID(ctx context.Context, id int64) (domain.User, error) {
+	var u domain.User
 	var account, disabled sql.NullInt64
 	var created int64
 	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at, disabled_at, session_epoch FROM users WHERE id = ?`, id).
 		Scan(&u.ID, &u.Email, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
+		return domain.User{}, fmt.Errorf("store: user %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("store: unable to fetch user %d: %w", id, err)
+		return domain.User{}, fmt.Errorf("store: unable to fetch user %d: %w", id, err)
 	}
 	u.AccountID, u.CreatedAt, u.Disabled = account.Int64, fromUnix(created), disabled.Valid
 	return u, nil
 }
 
 // Users lists every user, staff first, then by e-mail.
-func (s *Store) Users(ctx context.Context) ([]User, error) {
+func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
 		FROM users ORDER BY role = 'customer', email`)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list users: %w", err)
 	}
 	defer rows.Close()
-	var out []User
+	var out []domain.User
 	for rows.Next() {
-		var u User
+		var u domain.User
 		var created int64
 		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &created, &u.Disabled, &u.SessionEpoch); err != nil {
 			return nil, fmt.Errorf("store: unable to read a user: %w", err)
@@ -249,7 +212,7 @@ func (s *Store) IsDemo(ctx context.Context, accountID int64) (bool, error) {
 	var demo bool
 	err := s.rq.QueryRowContext(ctx, `SELECT demo FROM accounts WHERE id = ?`, accountID).Scan(&demo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("store: account %d: %w", accountID, ErrNotFound)
+		return false, fmt.Errorf("store: account %d: %w", accountID, domain.ErrNotFound)
 	}
 	return demo, err
 }

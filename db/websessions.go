@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"rtcbill/domain"
 )
 
 // WebSessions keeps the console's sign-in sessions in SQLite for
@@ -168,7 +170,7 @@ func endSessions(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {
 	var epoch int64
 	err := tx.QueryRowContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch`, userID).Scan(&epoch)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("store: user %d: %w", userID, ErrNotFound)
+		return 0, fmt.Errorf("store: user %d: %w", userID, domain.ErrNotFound)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to end the sessions of user %d: %w", userID, err)

@@ -14,7 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -38,7 +38,7 @@ func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountF
 	if err != nil {
 		return err
 	}
-	var accounts []db.Account
+	var accounts []domain.Account
 	for _, a := range found {
 		if who(c).canRead(a) {
 			accounts = append(accounts, a)
@@ -49,7 +49,7 @@ func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountF
 		buy = c.FormValue("buy")
 	}
 	page := views.NewAccountsPage(meta(c, views.T(ctx, "accounts.title")), views.Lang(ctx), q, accounts, buy, form)
-	page.CanCreate, page.Demo = who(c).canCreateAccounts(), who(c).Role == db.RoleSales
+	page.CanCreate, page.Demo = who(c).canCreateAccounts(), who(c).Role == domain.RoleSales
 	switch c.QueryParam("demo") {
 	case "loaded":
 		page.Flash = "accounts.demo.loaded"
@@ -70,11 +70,11 @@ func (h *Handler) submitAccount(c echo.Context) error {
 	form := views.AccountForm{Name: c.FormValue("name"), Email: c.FormValue("email")}
 	now := h.now()
 	create := h.store.CreateAccount
-	if p.Role == db.RoleSales {
+	if p.Role == domain.RoleSales {
 		create = h.store.CreateDemoAccount // sales work on demo accounts only
 	}
 	a, err := create(ctx, form.Name, form.Email, now, now)
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	if errors.As(err, &ve) {
 		switch ve.Field {
 		case "name":
@@ -82,13 +82,13 @@ func (h *Handler) submitAccount(c echo.Context) error {
 			if why := views.TextProblem(form.Name, false); why.Set() {
 				form.NameError = why.Text(ctx)
 			}
-			form.Name = db.Prefix(form.Name, 4*db.MaxNameLen)
+			form.Name = domain.Prefix(form.Name, 4*domain.MaxNameLen)
 		default:
 			form.EmailError = views.T(ctx, "accounts.error.email")
 			if why := views.TextProblem(strings.TrimSpace(form.Email), true); why.Set() {
 				form.EmailError = why.Text(ctx)
 			}
-			form.Email = db.Prefix(form.Email, db.MaxEmailLen)
+			form.Email = domain.Prefix(form.Email, domain.MaxEmailLen)
 		}
 		return h.renderAccounts(c, http.StatusUnprocessableEntity, form)
 	}
@@ -119,7 +119,7 @@ func (h *Handler) showAccountPage(c echo.Context) error {
 		return err
 	}
 	if who(c).staff() {
-		if err := h.store.Audit(ctx, now, db.AuditAccountOpened, a.ID, ""); err != nil {
+		if err := h.store.Audit(ctx, now, domain.AuditAccountOpened, a.ID, ""); err != nil {
 			return err
 		}
 	}
@@ -158,7 +158,7 @@ func (h *Handler) showBuy(c echo.Context) error {
 	return h.renderBuy(c, http.StatusOK, a, plan, newToken(), "")
 }
 
-func (h *Handler) renderBuy(c echo.Context, status int, a db.Account, plan billing.Plan, token, problem string) error {
+func (h *Handler) renderBuy(c echo.Context, status int, a domain.Account, plan billing.Plan, token, problem string) error {
 	ctx := c.Request().Context()
 	lang := views.Lang(ctx)
 	page := views.NewBuyPage(accountMeta(c, a, "overview", views.T(ctx, "buy.title", "Plan", views.PlanName(lang, plan))),
@@ -193,7 +193,7 @@ func (h *Handler) submitBuy(c echo.Context) error {
 		// field is a CST wall-clock time.
 		t, err := time.ParseInLocation("2006-01-02T15:04", v, billing.CST)
 		if err == nil {
-			err = db.CheckInstant("purchased_at", t, now)
+			err = domain.CheckInstant("purchased_at", t, now)
 		}
 		if err != nil {
 			return h.renderBuy(c, http.StatusUnprocessableEntity, a, plan, token, views.T(ctx, "buy.backdate_error"))
@@ -201,7 +201,7 @@ func (h *Handler) submitBuy(c echo.Context) error {
 		at = t
 	}
 	pkg, _, err := h.store.Purchase(ctx, a.ID, string(plan.Code), at, "web-"+token, now)
-	if errors.Is(err, db.ErrIdempotencyConflict) {
+	if errors.Is(err, domain.ErrIdempotencyConflict) {
 		return h.renderBuy(c, http.StatusConflict, a, plan, newToken(), views.T(ctx, "buy.token_missing"))
 	}
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -20,7 +20,7 @@ type accountJSON struct {
 	At        string `json:"at,omitempty"`
 }
 
-func toAccountJSON(a db.Account) accountJSON {
+func toAccountJSON(a domain.Account) accountJSON {
 	return accountJSON{ID: a.ID, Name: a.Name, Email: a.Email, CreatedAt: billing.FormatInstant(a.CreatedAt)}
 }
 

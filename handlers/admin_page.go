@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -30,7 +31,7 @@ func (h *Handler) showTokens(c echo.Context) error {
 	})
 }
 
-func (h *Handler) renderTokens(c echo.Context, a db.Account, status int, edit func(*views.TokensPage)) error {
+func (h *Handler) renderTokens(c echo.Context, a domain.Account, status int, edit func(*views.TokensPage)) error {
 	ctx := c.Request().Context()
 	tokens, err := h.store.APITokens(ctx, a.ID)
 	if err != nil {
@@ -52,17 +53,17 @@ func (h *Handler) submitToken(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	ctx := c.Request().Context()
-	_, err = db.CleanName("name", name)
+	_, err = domain.CleanName("name", name)
 	if err == nil {
-		err = h.store.CheckQuota(ctx, a.ID, db.QuotaTokens, h.limits.Tokens)
+		err = h.store.CheckQuota(ctx, a.ID, domain.QuotaTokens, h.limits.Tokens)
 	}
-	var t db.APIToken
+	var t domain.APIToken
 	var secret string
 	if err == nil {
 		t, secret, err = h.store.CreateAPIToken(ctx, a.ID, name, h.now())
 	}
-	var ve *db.ValidationError
-	var qe *db.QuotaError
+	var ve *domain.ValidationError
+	var qe *domain.QuotaError
 	switch {
 	case errors.As(err, &ve) && ve.Field == "name":
 		return h.renderTokens(c, a, http.StatusUnprocessableEntity, func(p *views.TokensPage) {
@@ -98,7 +99,7 @@ func (h *Handler) submitRevokeToken(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	err = h.store.RevokeAPIToken(ctx, a.ID, id, h.now())
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		tokens, lerr := h.store.APITokens(ctx, a.ID)
 		if lerr != nil {
 			return lerr
@@ -178,9 +179,9 @@ func (h *Handler) submitUser(c echo.Context) error {
 		Role:    c.FormValue("role"),
 		Account: strings.TrimSpace(c.FormValue("account")),
 	}
-	if _, err := db.CleanEmail("email", form.Email); err != nil {
+	if _, err := domain.CleanEmail("email", form.Email); err != nil {
 		why := views.TextProblem(form.Email, true)
-		form.Email = db.Prefix(form.Email, db.MaxEmailLen)
+		form.Email = domain.Prefix(form.Email, domain.MaxEmailLen)
 		form.RejectEmail()
 		if why.Set() {
 			form.EmailError = why
@@ -188,14 +189,14 @@ func (h *Handler) submitUser(c echo.Context) error {
 		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
 	}
 	password := c.FormValue("password")
-	role, roleOK := db.ParseRole(form.Role)
+	role, roleOK := domain.ParseRole(form.Role)
 	var account int64
 	switch {
 	case !roleOK:
 		form.RejectRole()
-	case form.Account != "" && role != db.RoleCustomer:
+	case form.Account != "" && role != domain.RoleCustomer:
 		form.RejectAccount(form.Role, false)
-	case form.Account == "" && role == db.RoleCustomer:
+	case form.Account == "" && role == domain.RoleCustomer:
 		form.RejectAccount(form.Role, true)
 	case form.Account != "":
 		n, err := strconv.ParseInt(form.Account, 10, 64)
@@ -208,14 +209,14 @@ func (h *Handler) submitUser(c echo.Context) error {
 		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
 	}
 	u, err := h.store.CreateUser(c.Request().Context(), form.Email, password, role, account, h.now())
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		switch ve.Field {
 		case "email":
 			form.RejectEmail()
 		case "password":
-			form.RejectPassword(db.CheckPassword(password, form.Email))
+			form.RejectPassword(domain.CheckPassword(password, form.Email))
 		default:
 			form.RejectAccount(form.Role, account == 0)
 		}
@@ -223,7 +224,7 @@ func (h *Handler) submitUser(c echo.Context) error {
 	case errors.Is(err, db.ErrEmailTaken):
 		form.RejectTakenEmail()
 		return h.renderUsers(c, http.StatusConflict, form, "")
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		form.RejectAccount(form.Role, false)
 		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
 	case err != nil:

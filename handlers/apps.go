@@ -6,7 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 type appJSON struct {
@@ -17,7 +17,7 @@ type appJSON struct {
 	TrialGranted *bool  `json:"trial_granted,omitempty"`
 }
 
-func toAppJSON(a db.App) appJSON {
+func toAppJSON(a domain.App) appJSON {
 	return appJSON{SDKAppID: a.SDKAppID, AccountID: a.AccountID, Name: a.Name, CreatedAt: billing.FormatInstant(a.CreatedAt)}
 }
 
@@ -35,7 +35,7 @@ func (h *Handler) createApp(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if _, err := db.CleanName("name", in.Name); err != nil {
+	if _, err := domain.CleanName("name", in.Name); err != nil {
 		return err
 	}
 	if in.CreatedAt != "" && !who(c).canBackdate() {
@@ -47,7 +47,7 @@ func (h *Handler) createApp(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := h.store.CheckQuota(ctx, id, db.QuotaApps, h.limits.Apps); err != nil {
+	if err := h.store.CheckQuota(ctx, id, domain.QuotaApps, h.limits.Apps); err != nil {
 		return err
 	}
 	app, granted, err := h.store.CreateApp(ctx, id, in.Name, at, now)
@@ -80,7 +80,7 @@ func (h *Handler) listApps(c echo.Context) error {
 
 // appParam reads :sdk_app_id and checks the caller may change its account
 // (every API call on an application records or changes usage).
-func (h *Handler) appParam(c echo.Context) (db.App, error) {
+func (h *Handler) appParam(c echo.Context) (domain.App, error) {
 	app, _, err := h.pageAppW(c)
 	return app, err
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -26,7 +26,7 @@ func (h *Handler) showAppsPage(c echo.Context) error {
 		return h.openRoom(c, a)
 	}
 	created, _ := strconv.ParseInt(c.QueryParam("created"), 10, 64)
-	return h.renderApps(c, a, http.StatusOK, func(p *views.AppsPage, apps []db.App) {
+	return h.renderApps(c, a, http.StatusOK, func(p *views.AppsPage, apps []domain.App) {
 		if created > 0 {
 			p.ShowCreated(created, c.QueryParam("trial") == "1", apps)
 		}
@@ -43,28 +43,28 @@ func (h *Handler) submitApp(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	ctx := c.Request().Context()
-	_, err = db.CleanName("name", name)
+	_, err = domain.CleanName("name", name)
 	if err == nil {
-		err = h.store.CheckQuota(ctx, a.ID, db.QuotaApps, h.limits.Apps)
+		err = h.store.CheckQuota(ctx, a.ID, domain.QuotaApps, h.limits.Apps)
 	}
 	now := h.now()
-	var app db.App
+	var app domain.App
 	var granted bool
 	if err == nil {
 		app, granted, err = h.store.CreateApp(ctx, a.ID, name, now, now)
 	}
-	var ve *db.ValidationError
-	var qe *db.QuotaError
+	var ve *domain.ValidationError
+	var qe *domain.QuotaError
 	switch {
 	case errors.As(err, &ve) && ve.Field == "name":
-		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
+		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []domain.App) {
 			p.RejectName(name)
 			if why := views.TextProblem(name, false); why.Set() {
 				p.NameError = why
 			}
 		})
 	case errors.As(err, &qe):
-		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
+		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []domain.App) {
 			p.Name, p.NameError = name, views.QuotaMsg(qe.Quota, qe.Limit)
 		})
 	case err != nil:
@@ -79,7 +79,7 @@ func (h *Handler) submitApp(c echo.Context) error {
 
 // openRoom sends the "open a room" form on to the room's page, or shows the
 // form again with what is wrong with its input.
-func (h *Handler) openRoom(c echo.Context, a db.Account) error {
+func (h *Handler) openRoom(c echo.Context, a domain.Account) error {
 	sdkAppID, err := strconv.ParseInt(c.QueryParam("app"), 10, 64)
 	if err != nil {
 		return errNotFound
@@ -93,7 +93,7 @@ func (h *Handler) openRoom(c echo.Context, a db.Account) error {
 	}
 	room := strings.TrimSpace(c.QueryParam("room"))
 	if why := views.CheckRoomID(room); why.Set() {
-		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []db.App) {
+		return h.renderApps(c, a, http.StatusUnprocessableEntity, func(p *views.AppsPage, _ []domain.App) {
 			p.RejectRoom(app.SDKAppID, c.QueryParam("room"), why)
 		})
 	}
@@ -106,7 +106,7 @@ func (h *Handler) openRoom(c echo.Context, a db.Account) error {
 
 // renderApps shows the applications page with status; edit adds what the
 // request has to say (a confirmation, an error).
-func (h *Handler) renderApps(c echo.Context, a db.Account, status int, edit func(*views.AppsPage, []db.App)) error {
+func (h *Handler) renderApps(c echo.Context, a domain.Account, status int, edit func(*views.AppsPage, []domain.App)) error {
 	ctx := c.Request().Context()
 	apps, err := h.store.Apps(ctx, a.ID)
 	if err != nil {

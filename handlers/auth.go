@@ -9,14 +9,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
 // principal is who a request acts for: a signed-in user, the bearer of an
 // API token, or nobody (Role "").
 type principal struct {
-	Role    db.Role
+	Role    domain.Role
 	UserID  int64
 	Email   string
 	Account int64 // a customer's one account
@@ -34,36 +34,40 @@ func who(c echo.Context) principal {
 func setPrincipal(c echo.Context, p principal) {
 	c.Set(principalKey, p)
 	r := c.Request()
-	c.SetRequest(r.WithContext(db.WithActor(r.Context(), db.Actor{UserID: p.UserID, Label: p.Label})))
+	c.SetRequest(r.WithContext(domain.WithActor(r.Context(), domain.Actor{UserID: p.UserID, Label: p.Label})))
 }
 
 func (p principal) signedIn() bool { return p.Role != "" }
 
 // staff reports whether p works for the service: support, sales or admin.
-func (p principal) staff() bool { return p.signedIn() && p.Role != db.RoleCustomer }
+func (p principal) staff() bool { return p.signedIn() && p.Role != domain.RoleCustomer }
 
 // canRead: a customer reads their own account, support and admin every
 // account, sales the demo accounts.
-func (p principal) canRead(a db.Account) bool {
+func (p principal) canRead(a domain.Account) bool {
 	switch p.Role {
-	case db.RoleAdmin, db.RoleSupport:
+	case domain.RoleAdmin, domain.RoleSupport:
 		return true
-	case db.RoleSales:
+	case domain.RoleSales:
 		return a.Demo
-	case db.RoleCustomer:
+	case domain.RoleCustomer:
 		return a.ID == p.Account
 	}
 	return false
 }
 
 // canWrite: support only reads; everyone else changes what they can read.
-func (p principal) canWrite(a db.Account) bool { return p.Role != db.RoleSupport && p.canRead(a) }
+func (p principal) canWrite(a domain.Account) bool {
+	return p.Role != domain.RoleSupport && p.canRead(a)
+}
 
 // canBackdate: only admins record history in the past.
-func (p principal) canBackdate() bool { return p.Role == db.RoleAdmin }
+func (p principal) canBackdate() bool { return p.Role == domain.RoleAdmin }
 
 // canCreateAccounts: admins open any account, sales demo accounts.
-func (p principal) canCreateAccounts() bool { return p.Role == db.RoleAdmin || p.Role == db.RoleSales }
+func (p principal) canCreateAccounts() bool {
+	return p.Role == domain.RoleAdmin || p.Role == domain.RoleSales
+}
 
 var errForbidden = newError(http.StatusForbidden, "forbidden", "you may not do this")
 
@@ -84,22 +88,22 @@ func (h *Handler) refuse(c echo.Context, err *apiError) error {
 
 // readAccount fetches account id if the caller may read it. Any other
 // account answers 404, so that nobody learns which accounts exist.
-func (h *Handler) readAccount(c echo.Context, id int64) (db.Account, error) {
+func (h *Handler) readAccount(c echo.Context, id int64) (domain.Account, error) {
 	a, err := h.store.Account(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) {
-		return db.Account{}, errNotFound
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Account{}, errNotFound
 	}
 	if err == nil && !who(c).canRead(a) {
-		return db.Account{}, h.refuse(c, errNotFound)
+		return domain.Account{}, h.refuse(c, errNotFound)
 	}
 	return a, err
 }
 
 // writeAccount is readAccount for changes: support gets 403.
-func (h *Handler) writeAccount(c echo.Context, id int64) (db.Account, error) {
+func (h *Handler) writeAccount(c echo.Context, id int64) (domain.Account, error) {
 	a, err := h.readAccount(c, id)
 	if err == nil && !who(c).canWrite(a) {
-		return db.Account{}, h.refuse(c, errForbidden)
+		return domain.Account{}, h.refuse(c, errForbidden)
 	}
 	return a, err
 }
@@ -116,12 +120,12 @@ func (h *Handler) authenticateAPI(next echo.HandlerFunc) echo.HandlerFunc {
 			return newError(http.StatusUnauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token>")
 		}
 		if h.staff != nil && subtle.ConstantTimeCompare([]byte(token), h.staff) == 1 {
-			setPrincipal(c, principal{Role: db.RoleAdmin, Label: "staff token"})
+			setPrincipal(c, principal{Role: domain.RoleAdmin, Label: "staff token"})
 			return next(c)
 		}
 		ctx := c.Request().Context()
 		tokenID, account, err := h.store.AccountForToken(ctx, token)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, domain.ErrNotFound) {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="rtcbill", error="invalid_token"`)
 			return newError(http.StatusUnauthorized, "unauthorized", "the bearer token is not valid")
 		}
@@ -131,7 +135,7 @@ func (h *Handler) authenticateAPI(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := h.store.TouchAPIToken(ctx, tokenID, h.now()); err != nil {
 			h.log.Warn("unable to record a token's use", "error", err)
 		}
-		setPrincipal(c, principal{Role: db.RoleCustomer, Account: account, Label: fmt.Sprintf("API token %d of account %d", tokenID, account)})
+		setPrincipal(c, principal{Role: domain.RoleCustomer, Account: account, Label: fmt.Sprintf("API token %d of account %d", tokenID, account)})
 		return next(c)
 	}
 }
@@ -156,7 +160,7 @@ func (h *Handler) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		if id := h.sessions.GetInt64(ctx, sessionUserKey); id != 0 {
 			u, err := h.store.UserByID(ctx, id)
 			switch {
-			case errors.Is(err, db.ErrNotFound):
+			case errors.Is(err, domain.ErrNotFound):
 				h.sessions.Remove(ctx, sessionUserKey)
 			case err != nil:
 				return err
@@ -199,7 +203,7 @@ func (h *Handler) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
 // adminOnly lets admins through; others get 404.
 func (h *Handler) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if who(c).Role != db.RoleAdmin {
+		if who(c).Role != domain.RoleAdmin {
 			return h.refuse(c, errNotFound)
 		}
 		return next(c)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -21,8 +21,8 @@ func TestRefusedAuthorizationIsLogged(t *testing.T) {
 	})
 	a := env.createAccount("Mine Co")
 	b := env.createAccount("Theirs Co")
-	customer := env.signIn("en", db.RoleCustomer, a)
-	support := env.signIn("en", db.RoleSupport, 0)
+	customer := env.signIn("en", domain.RoleCustomer, a)
+	support := env.signIn("en", domain.RoleSupport, 0)
 	cases := []struct {
 		name   string
 		do     func() int

@@ -23,6 +23,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -265,7 +266,7 @@ func (tg authzTarget) fill(pattern string) (string, error) {
 type authzWorld struct {
 	template string
 	targets  map[string]authzTarget
-	users    map[authzWho]db.User
+	users    map[authzWho]domain.User
 	cookies  map[authzWho]map[string]string // name → value
 	tokens   map[authzWho]string            // the CSRF token of each one's forms
 	bearer   map[authzWho]string
@@ -348,7 +349,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	path := filepath.Join(t.TempDir(), "template.db")
 	env := authzServer(t, path, nil)
 	ctx := context.Background()
-	w := &authzWorld{template: path, targets: map[string]authzTarget{}, users: map[authzWho]db.User{},
+	w := &authzWorld{template: path, targets: map[string]authzTarget{}, users: map[authzWho]domain.User{},
 		cookies: map[authzWho]map[string]string{}, tokens: map[authzWho]string{}, bearer: map[authzWho]string{whoAdmin: staffToken}, secrets: map[string]string{}}
 	for _, acct := range []struct {
 		key, name, email string
@@ -357,7 +358,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		w.targets[acct.key], w.secrets[acct.key] = authzAccount(t, env.store, acct.name, acct.email, acct.demo)
 	}
 	w.bearer[whoA], w.bearer[whoB] = w.secrets["A"], w.secrets["B"]
-	for who, role := range map[authzWho]db.Role{whoA: db.RoleCustomer, whoB: db.RoleCustomer, whoSupport: db.RoleSupport, whoSales: db.RoleSales, whoAdmin: db.RoleAdmin} {
+	for who, role := range map[authzWho]domain.Role{whoA: domain.RoleCustomer, whoB: domain.RoleCustomer, whoSupport: domain.RoleSupport, whoSales: domain.RoleSales, whoAdmin: domain.RoleAdmin} {
 		var account int64
 		switch who {
 		case whoA:

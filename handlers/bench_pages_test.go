@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // BenchmarkPages renders pages through the whole stack (session, sign-in,
@@ -22,7 +22,7 @@ func BenchmarkPages(b *testing.B) {
 			Joined: fmt.Sprintf("2019-08-%02dT10:00:00+08:00", 1+i%28), Left: fmt.Sprintf("2019-08-%02dT11:00:00+08:00", 1+i%28)})
 	}
 	env.postSessions(app, rows)
-	v := env.signIn("zh-CN", db.RoleSupport, 0)
+	v := env.signIn("zh-CN", domain.RoleSupport, 0)
 	for _, p := range []struct{ name, path string }{
 		{"plans", "/plans"},
 		{"bill", fmt.Sprintf("/accounts/%d/bills/2019-08", acct)},

@@ -19,7 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -472,7 +472,7 @@ func (b *browserEnv) signInWith(email string) {
 
 // createUser adds a user through the store, as rtcbill user add does:
 // staff have no account, a customer has one.
-func (b *browserEnv) createUser(email string, role db.Role, account int64) {
+func (b *browserEnv) createUser(email string, role domain.Role, account int64) {
 	b.t.Helper()
 	if _, err := b.store.CreateUser(context.Background(), email, browserPassword, role, account, fixedNow); err != nil {
 		b.t.Fatalf("create the %s user %s: %v", role, email, err)
@@ -481,7 +481,7 @@ func (b *browserEnv) createUser(email string, role db.Role, account int64) {
 
 // signInAsStaff creates a staff user of role and signs in as them on
 // /signin, which leads staff to the account list.
-func (b *browserEnv) signInAsStaff(role db.Role, email string) {
+func (b *browserEnv) signInAsStaff(role domain.Role, email string) {
 	b.t.Helper()
 	b.createUser(email, role, 0)
 	b.open("/signin")

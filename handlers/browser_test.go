@@ -22,7 +22,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 var (
@@ -205,7 +205,7 @@ func TestBrowserFirstApplicationBringsTheTrial(t *testing.T) {
 func TestBrowserW1AugustBill(t *testing.T) {
 	b := newBrowserEnv(t)
 	w := b.setupW1()
-	b.createUser("admin@rtcbill.example", db.RoleAdmin, 0)
+	b.createUser("admin@rtcbill.example", domain.RoleAdmin, 0)
 
 	bill := fmt.Sprintf("/accounts/%d/bills/2019-08", w.account)
 	b.open(bill)
@@ -298,7 +298,7 @@ func TestBrowserLanguageSwitch(t *testing.T) {
 		t.Errorf("h1 of /signin after switching to English: got %q, want \"Sign in\" (the cookie should keep English)", got)
 	}
 	// …and so does signing in (a new session), and the members' pages.
-	b.createUser("desk@rtcbill.example", db.RoleSupport, 0)
+	b.createUser("desk@rtcbill.example", domain.RoleSupport, 0)
 	b.signInWith("desk@rtcbill.example")
 	b.waitPath(accountsPagePath)
 	if got := b.text("h1"); got != "Accounts" {
@@ -344,7 +344,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	b.waitFor("the Chinese plans page", `document.documentElement.lang === "zh-CN"`)
 
 	// The account and its bill as staff see them.
-	b.signInAsStaff(db.RoleAdmin, "admin@rtcbill.example")
+	b.signInAsStaff(domain.RoleAdmin, "admin@rtcbill.example")
 
 	// W1 mid-August: the trial used up, the Starter valid and in use.
 	b.setClock(mustInstant("2019-08-10T12:00:00+08:00"))
@@ -439,7 +439,7 @@ func TestBrowserSignUpBuySignOutSupportFinds(t *testing.T) {
 	b.signOut()
 
 	// Support signs in and finds the account by the SDKAppID.
-	b.signInAsStaff(db.RoleSupport, "desk@rtcbill.example")
+	b.signInAsStaff(domain.RoleSupport, "desk@rtcbill.example")
 	if got := b.count(tid("nav-accounts")); got != 1 {
 		t.Errorf("support's header: got %d links to the accounts, want 1", got)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -284,7 +285,7 @@ func TestConcurrentIngestAndBillReads(t *testing.T) {
 	apps := []int64{app1, app2, app3}
 	accounts := []int64{a1, a2}
 	months := []string{"2026-09", "2026-10", "2026-11"}
-	admin := env.signIn("en", db.RoleAdmin, 0)
+	admin := env.signIn("en", domain.RoleAdmin, 0)
 	page := &apiClient{base: srv.URL, http: api.http}
 	for _, c := range admin.cookies {
 		page.cookies = append(page.cookies, c)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -149,14 +149,14 @@ func TestAdminDisablesAndResets(t *testing.T) {
 	})
 	ctx := context.Background()
 	const adminEmail, adminPassword = "root@example.com", "root-password-1"
-	admin, err := env.store.CreateUser(ctx, adminEmail, adminPassword, db.RoleAdmin, 0, fixedNow)
+	admin, err := env.store.CreateUser(ctx, adminEmail, adminPassword, domain.RoleAdmin, 0, fixedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const email, password = "grace@example.com", "grace-password-1"
 	secCustomer(t, env, "Grace Co", email, password)
 	users, _ := env.store.Users(ctx)
-	var grace db.User
+	var grace domain.User
 	for _, u := range users {
 		if u.Email == email {
 			grace = u

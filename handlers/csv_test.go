@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 func TestBillCSVEscapesFormulas(t *testing.T) {
@@ -62,7 +62,7 @@ func TestBillCSVEscapesFormulas(t *testing.T) {
 		check(t, rec.Body.Bytes())
 	})
 	t.Run("the page's CSV", func(t *testing.T) {
-		owner := env.signIn("en", db.RoleCustomer, account)
+		owner := env.signIn("en", domain.RoleCustomer, account)
 		rec := owner.get(fmt.Sprintf("/accounts/%d/bills/2026-11.csv", account))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("got %d", rec.Code)

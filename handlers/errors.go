@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -49,8 +49,8 @@ var errNotFound = newError(http.StatusNotFound, "not_found", "no such resource")
 func toAPIError(err error) *apiError {
 	var (
 		ae  *apiError
-		qe  *db.QuotaError
-		ve  *db.ValidationError
+		qe  *domain.QuotaError
+		ve  *domain.ValidationError
 		he  *echo.HTTPError
 		se  *json.SyntaxError
 		ute *json.UnmarshalTypeError
@@ -69,16 +69,16 @@ func toAPIError(err error) *apiError {
 			e.Index = &ve.Index
 		}
 		return e
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return errNotFound
-	case errors.Is(err, db.ErrServiceClosed):
+	case errors.Is(err, domain.ErrServiceClosed):
 		return newError(http.StatusForbidden, "service_closed",
 			"the service is closed (停服): the trial is used up or expired; buy a package to re-activate it")
-	case errors.Is(err, db.ErrAlreadyJoined):
+	case errors.Is(err, domain.ErrAlreadyJoined):
 		return newError(http.StatusConflict, "already_in_room", "the user is already in the room")
-	case errors.Is(err, db.ErrNotInRoom):
+	case errors.Is(err, domain.ErrNotInRoom):
 		return newError(http.StatusConflict, "not_in_room", "the user is not in the room")
-	case errors.Is(err, db.ErrIdempotencyConflict):
+	case errors.Is(err, domain.ErrIdempotencyConflict):
 		return newError(http.StatusConflict, "idempotency_conflict", "this Idempotency-Key was used for a purchase of another plan")
 	case errors.As(err, &he):
 		switch he.Code {

@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // limitReader is echo's BodyLimit reader as decodeSessions meets it: it
@@ -72,13 +72,13 @@ func FuzzDecodeSessions(f *testing.F) {
 			if ae.Status == http.StatusRequestEntityTooLarge && (limit == 0 || len(body) <= int(limit)) {
 				t.Fatalf("got 413 for %d bytes under a limit of %d", len(body), limit)
 			}
-			if ae.Index != nil && (*ae.Index < 0 || *ae.Index >= db.MaxBatch || ae.Field == "") {
+			if ae.Index != nil && (*ae.Index < 0 || *ae.Index >= domain.MaxBatch || ae.Field == "") {
 				t.Fatalf("got error %+v naming row %d, want a row of the batch and its field", ae, *ae.Index)
 			}
 			return
 		}
-		if len(sessions) == 0 || len(sessions) > db.MaxBatch {
-			t.Fatalf("got %d sessions, want 1 to %d", len(sessions), db.MaxBatch)
+		if len(sessions) == 0 || len(sessions) > domain.MaxBatch {
+			t.Fatalf("got %d sessions, want 1 to %d", len(sessions), domain.MaxBatch)
 		}
 		for i, s := range sessions {
 			if s.Joined.IsZero() || s.Left.IsZero() {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -26,7 +26,7 @@ func (h *Handler) submitImport(c echo.Context) error {
 	// holds across servers; the lock expires with the upload's deadline.
 	now := h.now()
 	release, until, err := h.store.LockImport(c.Request().Context(), a.ID, now, h.limits.ImportTimeout)
-	if errors.Is(err, db.ErrImportBusy) {
+	if errors.Is(err, domain.ErrImportBusy) {
 		e := errRateLimited(c, until.Sub(now)).(*apiError)
 		e.Message = "another import of this account is in progress"
 		e.Local = views.ImportBusy(c.Response().Header().Get("Retry-After"))
@@ -49,7 +49,7 @@ func (h *Handler) submitImport(c echo.Context) error {
 	}
 	defer f.Close()
 	res, err := h.store.ImportSessionsCSV(c.Request().Context(), app.SDKAppID, f, h.now(), nil)
-	var ce *db.CSVError
+	var ce *domain.CSVError
 	if errors.As(err, &ce) {
 		return h.renderImported(c, a, http.StatusUnprocessableEntity, views.ImportFailed(app.SDKAppID, ce))
 	}
@@ -61,6 +61,6 @@ func (h *Handler) submitImport(c echo.Context) error {
 
 // renderImported shows account a's applications page with the outcome of
 // an import.
-func (h *Handler) renderImported(c echo.Context, a db.Account, status int, imp views.AppImport) error {
-	return h.renderApps(c, a, status, func(p *views.AppsPage, _ []db.App) { p.Import = imp })
+func (h *Handler) renderImported(c echo.Context, a domain.Account, status int, imp views.AppImport) error {
+	return h.renderApps(c, a, status, func(p *views.AppsPage, _ []domain.App) { p.Import = imp })
 }

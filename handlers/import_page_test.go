@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // upload posts a CSV file (nil: no file part) to an application's import
@@ -48,7 +48,7 @@ func TestPageImportCSV(t *testing.T) {
 	other := env.createAccount("Other")
 
 	t.Run("the application page offers the upload form to those who may change it", func(t *testing.T) {
-		owner := env.signIn("en", db.RoleCustomer, account)
+		owner := env.signIn("en", domain.RoleCustomer, account)
 		rec := owner.get(fmt.Sprintf("/accounts/%d/apps", account))
 		d := doc(t, rec)
 		form := d.Find(`[data-testid="import-form"]`)
@@ -64,7 +64,7 @@ func TestPageImportCSV(t *testing.T) {
 		if form.Find(`input[name="_csrf"]`).Length() != 1 || form.Find(`label[for="import-`+fmt.Sprint(app)+`"]`).Length() != 1 {
 			t.Error("the form lacks its CSRF field or the file input's label")
 		}
-		support := env.signIn("en", db.RoleSupport, 0)
+		support := env.signIn("en", domain.RoleSupport, 0)
 		if n := doc(t, support.get(fmt.Sprintf("/accounts/%d/apps", account))).Find(`[data-testid="import-form"]`).Length(); n != 0 {
 			t.Errorf("support sees %d import forms, want none", n)
 		}
@@ -75,7 +75,7 @@ func TestPageImportCSV(t *testing.T) {
 		{"zh-CN", "应用 %d：已导入 0 条通话记录，跳过 2 条重复记录。"}, // the same file again
 	} {
 		t.Run("a file is imported and counted/"+c.lang, func(t *testing.T) {
-			owner := env.signIn(c.lang, db.RoleCustomer, account)
+			owner := env.signIn(c.lang, domain.RoleCustomer, account)
 			rec := owner.upload(app, "s.csv", []byte(uploadCSV))
 			if rec.Code != http.StatusOK {
 				t.Fatalf("got %d, want 200", rec.Code)
@@ -91,7 +91,7 @@ func TestPageImportCSV(t *testing.T) {
 	}
 
 	t.Run("a bad line is refused with its line and field and nothing is stored", func(t *testing.T) {
-		owner := env.signIn("en", db.RoleCustomer, account)
+		owner := env.signIn("en", domain.RoleCustomer, account)
 		before := env.counts()
 		bad := uploadCSV + "c,r2,carol,2026-11-03T10:00:00+08:00,2026-11-03T09:00:00+08:00\n"
 		rec := owner.upload(app, "s.csv", []byte(strings.Replace(bad, "a,r1", "a2,r1", 1)))
@@ -106,7 +106,7 @@ func TestPageImportCSV(t *testing.T) {
 	})
 
 	t.Run("a wrong header is refused on line 1", func(t *testing.T) {
-		zh := env.signIn("zh-CN", db.RoleCustomer, account)
+		zh := env.signIn("zh-CN", domain.RoleCustomer, account)
 		rec := zh.upload(app, "s.csv", []byte("session_id;room_id\n"))
 		got := strings.Join(strings.Fields(doc(t, rec).Find(`[data-testid="import-error"]`).Text()), " ")
 		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(got, "第 1 行，header") {
@@ -115,7 +115,7 @@ func TestPageImportCSV(t *testing.T) {
 	})
 
 	t.Run("a form sent without a file asks for one", func(t *testing.T) {
-		owner := env.signIn("en", db.RoleCustomer, account)
+		owner := env.signIn("en", domain.RoleCustomer, account)
 		rec := owner.upload(app, "", nil)
 		if rec.Code != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", rec.Code)
@@ -126,15 +126,15 @@ func TestPageImportCSV(t *testing.T) {
 	})
 
 	t.Run("support cannot import (403), another customer cannot see the app (404), a file over the body limit is 413", func(t *testing.T) {
-		support := env.signIn("en", db.RoleSupport, 0)
+		support := env.signIn("en", domain.RoleSupport, 0)
 		if rec := support.upload(app, "s.csv", []byte(uploadCSV)); rec.Code != http.StatusForbidden {
 			t.Errorf("support: got %d, want 403", rec.Code)
 		}
-		stranger := env.signIn("en", db.RoleCustomer, other)
+		stranger := env.signIn("en", domain.RoleCustomer, other)
 		if rec := stranger.upload(app, "s.csv", []byte(uploadCSV)); rec.Code != http.StatusNotFound {
 			t.Errorf("stranger: got %d, want 404", rec.Code)
 		}
-		owner := env.signIn("en", db.RoleCustomer, account)
+		owner := env.signIn("en", domain.RoleCustomer, account)
 		big := bytes.Repeat([]byte("x"), 9<<20)
 		if rec := owner.upload(app, "s.csv", big); rec.Code != http.StatusRequestEntityTooLarge {
 			t.Errorf("too large: got %d, want 413", rec.Code)

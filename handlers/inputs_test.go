@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -54,7 +54,7 @@ func TestInputLengthLimits(t *testing.T) {
 			t.Errorf("field: got %v, want q", e["field"])
 		}
 		env.call("GET", "/api/v1/accounts?q="+url.QueryEscape(long[len("搜"):]), nil, http.StatusOK)
-		staff := env.signIn("en", db.RoleSupport, 0)
+		staff := env.signIn("en", domain.RoleSupport, 0)
 		if rec := staff.get("/accounts?q=" + url.QueryEscape(long)); rec.Code != http.StatusUnprocessableEntity ||
 			!strings.Contains(rec.Body.String(), "at most 200 characters") {
 			t.Errorf("the accounts page: got %d, want 422 saying the limit; body %.300s", rec.Code, rec.Body.String())
@@ -62,7 +62,7 @@ func TestInputLengthLimits(t *testing.T) {
 	})
 
 	t.Run("an admin adding a user with an e-mail of 255 bytes gets the form's error", func(t *testing.T) {
-		admin := env.signIn("en", db.RoleAdmin, 0)
+		admin := env.signIn("en", domain.RoleAdmin, 0)
 		before := secCounts(t, env)
 		rec := admin.post("/admin/users", url.Values{"email": {strings.Repeat("u", 243) + "@example.com"}, "role": {"support"}, "password": {"a-good-password-1"}})
 		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "254 bytes") {
@@ -78,7 +78,7 @@ func TestInputLengthLimits(t *testing.T) {
 func TestControlAndInvisibleCharactersAreRefused(t *testing.T) {
 	env := newEnv(t)
 	account := env.createAccount("Glyph Co")
-	owner := env.signIn("en", db.RoleCustomer, account)
+	owner := env.signIn("en", domain.RoleCustomer, account)
 	for _, tc := range []struct {
 		name, value string
 	}{
@@ -153,7 +153,7 @@ func TestTokenCurlNamesTheConfiguredAddress(t *testing.T) {
 				cfg.BaseURL, cfg.Addr = tc.baseURL, tc.addr
 			})
 			account := env.createAccount("Curl Co")
-			owner := env.signIn("en", db.RoleCustomer, account)
+			owner := env.signIn("en", domain.RoleCustomer, account)
 			form := url.Values{"name": {"ci"}, "_csrf": {owner.csrf()}}
 			hr := httptest.NewRequest("POST", fmt.Sprintf("/accounts/%d/tokens", account), strings.NewReader(form.Encode()))
 			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // An issued bill is a snapshot: sessions recorded later for its month are
@@ -60,7 +60,7 @@ func TestLateUsage(t *testing.T) {
 		wantMoney(t, nov, "amount_due", "5.00")
 	})
 	t.Run("the bill page shows the late-usage line", func(t *testing.T) {
-		admin := env.signIn("en", db.RoleAdmin, 0)
+		admin := env.signIn("en", domain.RoleAdmin, 0)
 		rows := doc(t, admin.get(fmt.Sprintf("/accounts/%d/bills/2026-11", acct))).Find(`[data-testid="late-usage-row"]`)
 		if rows.Length() != 1 || !strings.Contains(rows.Text(), "2026-09") || !strings.Contains(rows.Text(), "5.00") {
 			t.Errorf("got %d rows: %q", rows.Length(), rows.Text())

@@ -11,7 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -159,12 +159,12 @@ func (h *Handler) liveQuota(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		err = h.store.CheckQuota(c.Request().Context(), a.ID, db.QuotaLiveSessions, h.limits.LiveSessions)
-		var qe *db.QuotaError
+		err = h.store.CheckQuota(c.Request().Context(), a.ID, domain.QuotaLiveSessions, h.limits.LiveSessions)
+		var qe *domain.QuotaError
 		if errors.As(err, &qe) && !isAPI(c) {
 			user := strings.TrimSpace(c.FormValue("user_id"))
 			return h.renderLive(c, http.StatusUnprocessableEntity, func(p *views.LivePage) {
-				p.UserID, p.UserError = db.Prefix(user, utf8.UTFMax*db.MaxIdentifierLen), views.QuotaMsg(qe.Quota, qe.Limit)
+				p.UserID, p.UserError = domain.Prefix(user, utf8.UTFMax*domain.MaxIdentifierLen), views.QuotaMsg(qe.Quota, qe.Limit)
 			})
 		}
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // visitor is a browser for the page tests: it keeps cookies (the web
@@ -91,7 +91,7 @@ const testPassword = "correct horse battery"
 var userSeq atomic.Int64
 
 // signIn signs a visitor in as a new user of role (customers need account).
-func (env *env) signIn(lang string, role db.Role, account int64) *visitor {
+func (env *env) signIn(lang string, role domain.Role, account int64) *visitor {
 	env.t.Helper()
 	email := fmt.Sprintf("%s%d-%d@example.com", role, account, userSeq.Add(1))
 	if _, err := env.store.CreateUser(context.Background(), email, testPassword, role, account, fixedNow); err != nil {
@@ -130,7 +130,7 @@ func (v *visitor) buyToken(account int64, plan string) string {
 func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 	env := newEnv(t)
 	id := env.createAccount("Buyer")
-	customer := env.signIn("en", db.RoleCustomer, id)
+	customer := env.signIn("en", domain.RoleCustomer, id)
 	token := customer.buyToken(id, "starter")
 	path := fmt.Sprintf("/accounts/%d/buy/starter", id)
 
@@ -189,7 +189,7 @@ func TestPagePurchaseBuysOncePerToken(t *testing.T) {
 
 func TestPageAccountForm(t *testing.T) {
 	env := newEnv(t)
-	zhAdmin, enAdmin := env.signIn("zh-CN", db.RoleAdmin, 0), env.signIn("en", db.RoleAdmin, 0)
+	zhAdmin, enAdmin := env.signIn("zh-CN", domain.RoleAdmin, 0), env.signIn("en", domain.RoleAdmin, 0)
 	t.Run("a bad form keeps the input, says what is wrong and stores nothing", func(t *testing.T) {
 		before := env.counts()
 		rec := zhAdmin.post("/accounts", url.Values{"name": {"  "}, "email": {"ops@example.com"}})
@@ -257,7 +257,7 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 	}
 	paths = append(paths, fmt.Sprintf("/accounts/%d/tokens", id), fmt.Sprintf("/accounts/%d/audit", id), "/admin/users", "/signin", "/signup")
 	for _, lang := range []string{"zh-CN", "en"} {
-		admin := env.signIn(lang, db.RoleAdmin, 0)
+		admin := env.signIn(lang, domain.RoleAdmin, 0)
 		for _, p := range paths {
 			t.Run(lang+" "+p, func(t *testing.T) {
 				rec := admin.get(p)
@@ -280,7 +280,7 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 			})
 		}
 	}
-	admin := env.signIn("en", db.RoleAdmin, 0)
+	admin := env.signIn("en", domain.RoleAdmin, 0)
 	t.Run("unknown pages answer an HTML 404", func(t *testing.T) {
 		for _, p := range []string{"/nowhere", "/accounts/999", fmt.Sprintf("/accounts/%d/orders/999", id), "/apps/1/rooms/r1"} {
 			rec := admin.get(p)

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -28,7 +28,7 @@ func (h *Handler) showPlans(c echo.Context) error {
 			return err
 		}
 		account = id
-	} else if p.Role == db.RoleCustomer {
+	} else if p.Role == domain.RoleCustomer {
 		account = p.Account
 	}
 	buy := views.BuyForStaff

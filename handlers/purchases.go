@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 type packageJSON struct {
@@ -96,7 +96,7 @@ func (h *Handler) listPackages(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func toStandingJSON(ps db.PackageStanding) packageJSON {
+func toStandingJSON(ps domain.PackageStanding) packageJSON {
 	j := toPackageJSON(ps.Package)
 	used, remaining, cleared := ps.Balance.UsedMinutes, ps.Balance.RemainingMinutes, ps.Balance.ClearedMinutes
 	j.UsedMinutes, j.RemainingMinutes, j.ExpiredMinutes = &used, &remaining, &cleared

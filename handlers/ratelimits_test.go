@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -175,7 +175,7 @@ func TestOneImportAtATimePerAccount(t *testing.T) {
 	serverB := authzServer(t, path, func(cfg *handlers.Config) { cfg.Limits.ImportTimeout = 5 * time.Minute })
 	account := serverB.createAccount("Importer")
 	app, _ := serverB.createApp(account, "2026-11-01T09:00:00+08:00")
-	owner := serverB.signIn("en", db.RoleCustomer, account)
+	owner := serverB.signIn("en", domain.RoleCustomer, account)
 
 	// Server A's import holds the lock, as it would in the middle of one.
 	release, _, err := serverA.store.LockImport(context.Background(), account, fixedNow, 10*time.Minute)
@@ -210,7 +210,7 @@ func TestQuotasPerAccount(t *testing.T) {
 	env := limitedServer(t, handlers.Limits{Apps: 2, Tokens: 1, LiveSessions: 1}, nil)
 	account := env.createAccount("Quota Co")
 	app, _ := env.createApp(account, "2026-11-01T09:00:00+08:00")
-	owner := env.signIn("en", db.RoleCustomer, account)
+	owner := env.signIn("en", domain.RoleCustomer, account)
 
 	t.Run("applications: the API answers 422 quota_exceeded naming apps, the page says the limit", func(t *testing.T) {
 		env.createApp(account, "2026-11-02T09:00:00+08:00")
@@ -323,7 +323,7 @@ func TestServerTimeouts(t *testing.T) {
 	t.Run("the CSV upload has longer than the read timeout", func(t *testing.T) {
 		account := env.createAccount("Slow Importer")
 		app, _ := env.createApp(account, "2026-11-01T09:00:00+08:00")
-		owner := env.signIn("en", db.RoleCustomer, account)
+		owner := env.signIn("en", domain.RoleCustomer, account)
 		body, ctype := uploadBody(owner.csrf(), []byte(uploadCSV))
 		pr, pw := io.Pipe()
 		go func() {

@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -89,13 +89,13 @@ func (h *Handler) submitLiveJoin(c echo.Context) error {
 	}
 	room, user := roomParam(c), strings.TrimSpace(c.FormValue("user_id"))
 	_, err = h.store.Join(c.Request().Context(), app.SDKAppID, room, user, h.now())
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
 	case err == nil:
 		return c.Redirect(http.StatusSeeOther, views.RoomURL(app.SDKAppID, room, "/live?"+url.Values{"joined": {user}}.Encode()))
-	case errors.Is(err, db.ErrServiceClosed):
+	case errors.Is(err, domain.ErrServiceClosed):
 		return h.renderLive(c, http.StatusForbidden, func(p *views.LivePage) { p.RefuseClosed(user) })
-	case errors.Is(err, db.ErrAlreadyJoined):
+	case errors.Is(err, domain.ErrAlreadyJoined):
 		return h.renderLive(c, http.StatusConflict, func(p *views.LivePage) { p.RefuseAlreadyIn(user) })
 	case errors.As(err, &ve):
 		return h.renderLive(c, http.StatusUnprocessableEntity, func(p *views.LivePage) { p.RejectUser(user) })
@@ -112,12 +112,12 @@ func (h *Handler) submitLiveLeave(c echo.Context) error {
 	}
 	room, user := roomParam(c), c.FormValue("user_id")
 	s, err := h.store.Leave(c.Request().Context(), app.SDKAppID, room, user, h.now())
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
 	case err == nil:
 		q := url.Values{"left": {user}, "seconds": {strconv.FormatInt(s.Seconds(), 10)}}
 		return c.Redirect(http.StatusSeeOther, views.RoomURL(app.SDKAppID, room, "/live?"+q.Encode()))
-	case errors.Is(err, db.ErrNotInRoom):
+	case errors.Is(err, domain.ErrNotInRoom):
 		return h.renderLive(c, http.StatusConflict, func(p *views.LivePage) { p.RefuseLeave(user) })
 	case errors.As(err, &ve): // a user id no one can have: no one by that id is in the room
 		return h.renderLive(c, http.StatusUnprocessableEntity, func(p *views.LivePage) { p.RefuseLeave(user) })

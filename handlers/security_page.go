@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -42,21 +42,21 @@ func (h *Handler) submitPassword(c echo.Context) error {
 	switch {
 	case next != confirm:
 		page.RejectConfirm()
-	case db.CheckPassword(next, p.Email) != db.PasswordOK:
-		page.RejectNew(db.CheckPassword(next, p.Email))
+	case domain.CheckPassword(next, p.Email) != domain.PasswordOK:
+		page.RejectNew(domain.CheckPassword(next, p.Email))
 	}
 	if page.NewError.Set() || page.ConfirmError.Set() {
 		return render(c, http.StatusUnprocessableEntity, views.Security(page))
 	}
 	u, err := h.store.ChangePassword(ctx, p.UserID, current, next, now)
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
-	case errors.Is(err, db.ErrBadCredentials):
+	case errors.Is(err, domain.ErrBadCredentials):
 		h.signIns.Fail(now, addr, p.Email)
 		page.RejectCurrent()
 		return render(c, http.StatusUnprocessableEntity, views.Security(page))
 	case errors.As(err, &ve):
-		page.RejectNew(db.CheckPassword(next, p.Email))
+		page.RejectNew(domain.CheckPassword(next, p.Email))
 		return render(c, http.StatusUnprocessableEntity, views.Security(page))
 	case err != nil:
 		return err
@@ -113,20 +113,20 @@ func (h *Handler) submitReset(c echo.Context) error {
 	switch {
 	case password != c.FormValue("confirm"):
 		page.RejectConfirm()
-	case db.CheckPassword(password, page.Email) != db.PasswordOK:
-		page.RejectPassword(db.CheckPassword(password, page.Email))
+	case domain.CheckPassword(password, page.Email) != domain.PasswordOK:
+		page.RejectPassword(domain.CheckPassword(password, page.Email))
 	}
 	if page.PasswordError.Set() || page.ConfirmError.Set() {
 		return render(c, http.StatusUnprocessableEntity, views.Reset(page))
 	}
 	ctx := c.Request().Context()
 	u, err := h.store.ResetPassword(ctx, c.Param("link"), password, h.now())
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return render(c, http.StatusNotFound, views.Reset(views.ResetPage{Meta: page.Meta}))
 	case errors.As(err, &ve):
-		page.RejectPassword(db.CheckPassword(password, page.Email))
+		page.RejectPassword(domain.CheckPassword(password, page.Email))
 		return render(c, http.StatusUnprocessableEntity, views.Reset(page))
 	case err != nil:
 		return err

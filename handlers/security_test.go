@@ -19,7 +19,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -27,7 +27,7 @@ import (
 func secCustomer(t *testing.T, env *env, name, email, password string) int64 {
 	t.Helper()
 	id := env.createAccount(name)
-	if _, err := env.store.CreateUser(context.Background(), email, password, db.RoleCustomer, id, fixedNow); err != nil {
+	if _, err := env.store.CreateUser(context.Background(), email, password, domain.RoleCustomer, id, fixedNow); err != nil {
 		t.Fatalf("create the customer user %s: %v", email, err)
 	}
 	return id
@@ -293,7 +293,7 @@ func TestPasswordsNeverLoggedOrShown(t *testing.T) {
 		staffShort    = "Tiny-x7k"
 	)
 	secrets := []string{signUpPassword, wrongPassword, shortPassword, adminPassword, staffPassword, staffShort}
-	if _, err := env.store.CreateUser(context.Background(), "root@example.com", adminPassword, db.RoleAdmin, 0, fixedNow); err != nil {
+	if _, err := env.store.CreateUser(context.Background(), "root@example.com", adminPassword, domain.RoleAdmin, 0, fixedNow); err != nil {
 		t.Fatal(err)
 	}
 

@@ -12,7 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // Web sessions. A sign-in lasts at most sessionLifetime, and ends sooner
@@ -121,7 +121,7 @@ func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 // startSession signs u in: a new session token (so that no token known
 // before, planted or not, is signed in), a new CSRF token, the user's
 // current epoch and the clock of the idle and absolute timeouts.
-func (h *Handler) startSession(ctx context.Context, u db.User) error {
+func (h *Handler) startSession(ctx context.Context, u domain.User) error {
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *Handler) startSession(ctx context.Context, u db.User) error {
 
 // renewSession keeps u signed in under a new token, a new CSRF token and
 // their new epoch, after a change that ended every other session of theirs.
-func (h *Handler) renewSession(ctx context.Context, u db.User) error {
+func (h *Handler) renewSession(ctx context.Context, u domain.User) error {
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (h *Handler) renewSession(ctx context.Context, u db.User) error {
 // user is not disabled, their sessions were not all ended since it began,
 // and neither the absolute nor the idle timeout has passed. It records the
 // request's time when the last one recorded is sessionTouch old.
-func (h *Handler) keepSession(ctx context.Context, u db.User) bool {
+func (h *Handler) keepSession(ctx context.Context, u domain.User) bool {
 	now := h.now().Unix()
 	since, seen := h.sessions.GetInt64(ctx, sessionSinceKey), h.sessions.GetInt64(ctx, sessionSeenKey)
 	switch {

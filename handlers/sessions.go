@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 type sessionIn struct {
@@ -52,8 +52,8 @@ func decodeSessions(r io.Reader) ([]billing.Session, error) {
 			return nil, err
 		}
 		for i := 0; dec.More(); i++ {
-			if len(out) == db.MaxBatch {
-				return nil, fieldError("sessions", "a batch holds at most %d sessions", db.MaxBatch)
+			if len(out) == domain.MaxBatch {
+				return nil, fieldError("sessions", "a batch holds at most %d sessions", domain.MaxBatch)
 			}
 			var row sessionIn
 			if err := dec.Decode(&row); err != nil {
@@ -161,7 +161,7 @@ type conflictJSON struct {
 	Reason string `json:"reason"`
 }
 
-func newIngestJSON(res db.IngestResult) ingestJSON {
+func newIngestJSON(res domain.IngestResult) ingestJSON {
 	out := ingestJSON{Inserted: res.Inserted, Duplicates: res.Duplicates, Conflicts: res.ConflictCount,
 		Conflicting: make([]conflictJSON, 0, len(res.Conflicts))}
 	for _, c := range res.Conflicts {

@@ -12,13 +12,14 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
 // home is where a user lands after signing in: a customer's own account,
 // staff the account list.
 func home(p principal) string {
-	if p.Role == db.RoleCustomer {
+	if p.Role == domain.RoleCustomer {
 		return views.AccountURL(p.Account, "")
 	}
 	return "/accounts"
@@ -44,9 +45,9 @@ func (h *Handler) showSignIn(c echo.Context) error {
 func (h *Handler) submitSignIn(c echo.Context) error {
 	ctx := c.Request().Context()
 	email := strings.TrimSpace(c.FormValue("email"))
-	tooLong := len(email) > db.MaxEmailLen
+	tooLong := len(email) > domain.MaxEmailLen
 	if tooLong {
-		email = db.Prefix(email, db.MaxEmailLen)
+		email = domain.Prefix(email, domain.MaxEmailLen)
 	}
 	page := views.SignInPage{Meta: meta(c, views.T(ctx, "auth.signin.title")), Email: email, Next: views.SafeNext(c.FormValue("next"))}
 	now := h.now()
@@ -58,18 +59,18 @@ func (h *Handler) submitSignIn(c echo.Context) error {
 	}
 	status := http.StatusUnauthorized
 	password := c.FormValue("password")
-	var u db.User
-	_, err := db.CleanEmail("email", email)
+	var u domain.User
+	_, err := domain.CleanEmail("email", email)
 	switch {
 	case tooLong:
-		status, err = http.StatusUnprocessableEntity, db.ErrBadCredentials
-		page.Error = views.T(ctx, "limits.email_too_long", "Max", db.MaxEmailLen)
-	case err != nil, len(password) > utf8.UTFMax*db.MaxPasswordLen: // no user has either
-		err = db.ErrBadCredentials
+		status, err = http.StatusUnprocessableEntity, domain.ErrBadCredentials
+		page.Error = views.T(ctx, "limits.email_too_long", "Max", domain.MaxEmailLen)
+	case err != nil, len(password) > utf8.UTFMax*domain.MaxPasswordLen: // no user has either
+		err = domain.ErrBadCredentials
 	default:
 		u, err = h.store.Authenticate(ctx, email, password)
 	}
-	if errors.Is(err, db.ErrBadCredentials) {
+	if errors.Is(err, domain.ErrBadCredentials) {
 		h.signIns.Fail(now, addr, email)
 		// What was typed as the e-mail is recorded only if it is one: a
 		// password typed into the wrong field must not reach the trail.
@@ -82,7 +83,7 @@ func (h *Handler) submitSignIn(c echo.Context) error {
 		if errors.Is(err, db.ErrUserDisabled) {
 			detail += " (disabled user)"
 		}
-		if err := h.store.Audit(ctx, now, db.AuditSignInFailed, 0, detail); err != nil {
+		if err := h.store.Audit(ctx, now, domain.AuditSignInFailed, 0, detail); err != nil {
 			return err
 		}
 		if page.Error == "" {
@@ -109,18 +110,18 @@ func waitMinutes(d time.Duration) int64 { return int64((d + time.Minute - 1) / t
 
 // signIn starts a user's session under a new token (no fixation) and
 // records it.
-func (h *Handler) signIn(c echo.Context, u db.User) error {
+func (h *Handler) signIn(c echo.Context, u domain.User) error {
 	if err := h.startSession(c.Request().Context(), u); err != nil {
 		return err
 	}
 	setPrincipal(c, principal{Role: u.Role, UserID: u.ID, Email: u.Email, Account: u.AccountID, Label: u.Email + " (" + string(u.Role) + ")"})
-	return h.store.Audit(c.Request().Context(), h.now(), db.AuditSignIn, u.AccountID, "")
+	return h.store.Audit(c.Request().Context(), h.now(), domain.AuditSignIn, u.AccountID, "")
 }
 
 func (h *Handler) submitSignOut(c echo.Context) error {
 	ctx := c.Request().Context()
 	if p := who(c); p.signedIn() {
-		if err := h.store.Audit(ctx, h.now(), db.AuditSignOut, p.Account, ""); err != nil {
+		if err := h.store.Audit(ctx, h.now(), domain.AuditSignOut, p.Account, ""); err != nil {
 			return err
 		}
 	}
@@ -132,7 +133,7 @@ func (h *Handler) submitSignOut(c echo.Context) error {
 
 func (h *Handler) signUpPage(c echo.Context, plan string) views.SignUpPage {
 	ctx := c.Request().Context()
-	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: db.MinPasswordLen, MaxPassword: db.MaxPasswordLen}
+	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: domain.MinPasswordLen, MaxPassword: domain.MaxPasswordLen}
 	if pl, ok := billing.LookupPlan(plan); ok && pl.Purchasable {
 		p.Plan, p.PlanName = plan, views.PlanName(views.Lang(ctx), pl)
 	}
@@ -171,7 +172,7 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		return errRateLimited(c, wait)
 	}
 	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), now)
-	var ve *db.ValidationError
+	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		switch ve.Field {
@@ -180,7 +181,7 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		case "email":
 			page.EmailError = views.T(ctx, "auth.error.email")
 		default:
-			page.PasswordError = views.PasswordMsg(db.CheckPassword(c.FormValue("password"), page.Email)).Text(ctx)
+			page.PasswordError = views.PasswordMsg(domain.CheckPassword(c.FormValue("password"), page.Email)).Text(ctx)
 		}
 		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
 	case errors.Is(err, db.ErrEmailTaken):
@@ -205,19 +206,19 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 // either was refused. A refused value is shown back cut to its limit.
 func (h *Handler) checkSignUpText(c echo.Context, page *views.SignUpPage) bool {
 	ctx := c.Request().Context()
-	if _, err := db.CleanName("name", page.Name); err != nil {
+	if _, err := domain.CleanName("name", page.Name); err != nil {
 		page.NameError = views.T(ctx, "auth.error.name")
 		if why := views.TextProblem(page.Name, false); why.Set() {
 			page.NameError = why.Text(ctx)
 		}
-		page.Name = db.Prefix(page.Name, utf8.UTFMax*db.MaxNameLen)
+		page.Name = domain.Prefix(page.Name, utf8.UTFMax*domain.MaxNameLen)
 	}
-	if _, err := db.CleanEmail("email", page.Email); err != nil {
+	if _, err := domain.CleanEmail("email", page.Email); err != nil {
 		page.EmailError = views.T(ctx, "auth.error.email")
 		if why := views.TextProblem(page.Email, true); why.Set() {
 			page.EmailError = why.Text(ctx)
 		}
-		page.Email = db.Prefix(page.Email, db.MaxEmailLen)
+		page.Email = domain.Prefix(page.Email, domain.MaxEmailLen)
 	}
 	return page.NameError != "" || page.EmailError != ""
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // from sets a request's client address.
@@ -58,13 +58,13 @@ func TestSignInWithAHugeEmail(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("got %d, want 422", rec.Code)
 	}
-	details := auditDetails(t, env, db.AuditSignInFailed)
+	details := auditDetails(t, env, domain.AuditSignInFailed)
 	if len(details) == 0 {
 		t.Fatal("the failed sign-in is not in the audit trail")
 	}
 	last := details[len(details)-1]
-	if last != email[:db.MaxEmailLen] {
-		t.Errorf("audit detail: got %d bytes, want the e-mail's first %d", len(last), db.MaxEmailLen)
+	if last != email[:domain.MaxEmailLen] {
+		t.Errorf("audit detail: got %d bytes, want the e-mail's first %d", len(last), domain.MaxEmailLen)
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"golang.org/x/text/language"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // ExpiryWarningDays is how close to its expiry a package with minutes left
@@ -70,7 +70,7 @@ type ExpiryWarning struct {
 }
 
 // NewAccountPage builds the overview from the account's standing at now.
-func NewAccountPage(meta Meta, lang language.Tag, a db.Account, st db.Standing, hasApps bool, now time.Time) AccountPage {
+func NewAccountPage(meta Meta, lang language.Tag, a domain.Account, st domain.Standing, hasApps bool, now time.Time) AccountPage {
 	p := AccountPage{
 		Meta: meta, AccountID: a.ID, Name: a.Name, Email: a.Email, Created: Date(a.CreatedAt),
 		AsOf: DateTime(now), Status: string(st.Status), HasApps: hasApps,
@@ -170,7 +170,7 @@ type OrderPage struct {
 }
 
 // NewOrderPage builds the order detail of package p.
-func NewOrderPage(meta Meta, lang language.Tag, a db.Account, p billing.Package, just bool) OrderPage {
+func NewOrderPage(meta Meta, lang language.Tag, a domain.Account, p billing.Package, just bool) OrderPage {
 	plan, _ := billing.LookupPlan(string(p.Plan))
 	v := p.Validity()
 	o := OrderPage{
@@ -224,7 +224,7 @@ type AccountForm struct {
 }
 
 // NewAccountsPage builds the account list.
-func NewAccountsPage(meta Meta, lang language.Tag, q string, accounts []db.Account, buyPlan string, form AccountForm) AccountsPage {
+func NewAccountsPage(meta Meta, lang language.Tag, q string, accounts []domain.Account, buyPlan string, form AccountForm) AccountsPage {
 	p := AccountsPage{Meta: meta, Query: q, Form: form}
 	if plan, ok := billing.LookupPlan(buyPlan); ok && plan.Purchasable {
 		p.BuyPlan, p.BuyPlanName = buyPlan, PlanName(lang, plan)

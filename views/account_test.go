@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/language"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -94,12 +94,12 @@ func TestPlansPageShowsTheCatalog(t *testing.T) {
 }
 
 // standingOf rates packages and pieces at now the way the store does.
-func standingOf(now time.Time, pkgs []billing.Package, pieces []billing.Piece) db.Standing {
+func standingOf(now time.Time, pkgs []billing.Package, pieces []billing.Piece) domain.Standing {
 	r := billing.Rate(pkgs, pieces, now)
-	st := db.Standing{At: now, Status: billing.StatusAt(now, pkgs, r.Balances), Entitlements: billing.Entitlements(now, pkgs)}
+	st := domain.Standing{At: now, Status: billing.StatusAt(now, pkgs, r.Balances), Entitlements: billing.Entitlements(now, pkgs)}
 	for _, p := range pkgs {
 		b := r.Balances[p.ID]
-		st.Packages = append(st.Packages, db.PackageStanding{Package: p, Validity: p.Validity(), Balance: b, State: billing.StateAt(now, p, b)})
+		st.Packages = append(st.Packages, domain.PackageStanding{Package: p, Validity: p.Validity(), Balance: b, State: billing.StateAt(now, p, b)})
 	}
 	return st
 }
@@ -115,7 +115,7 @@ func trial(id int64, at time.Time) billing.Package {
 }
 
 func TestAccountPage(t *testing.T) {
-	acct := db.Account{ID: 3, Name: "星河教育", Email: "ops@xinghe.example", CreatedAt: cst(2019, 7, 1, 9, 0)}
+	acct := domain.Account{ID: 3, Name: "星河教育", Email: "ops@xinghe.example", CreatedAt: cst(2019, 7, 1, 9, 0)}
 	use := func(at time.Time, minutes int64) billing.Piece {
 		return billing.Piece{Start: at, Seconds: minutes * 60, Key: at.String(), App: 1400000001}
 	}
@@ -205,7 +205,7 @@ func TestBuyAndOrderPages(t *testing.T) {
 	}
 
 	pkg := starter(2, cst(2019, 8, 1, 9, 0))
-	order := renderDoc(t, zh, views.Order(views.NewOrderPage(views.Meta{}, zh, db.Account{ID: 5, Name: "A"}, pkg, true)))
+	order := renderDoc(t, zh, views.Order(views.NewOrderPage(views.Meta{}, zh, domain.Account{ID: 5, Name: "A"}, pkg, true)))
 	if got := text(order, testid("order-id")); got != pkg.OrderID {
 		t.Errorf("order id: got %q, want %q", got, pkg.OrderID)
 	}

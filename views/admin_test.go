@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -18,8 +18,8 @@ func navMeta(title string, staff, canWrite bool) views.Meta {
 	return views.Meta{Title: title, Account: &views.AccountNav{ID: 7, Name: "Acme", Staff: staff, CanWrite: canWrite}}
 }
 
-func sampleTokens() []db.APIToken {
-	return []db.APIToken{
+func sampleTokens() []domain.APIToken {
+	return []domain.APIToken{
 		{ID: 3, AccountID: 7, Name: "ci", Prefix: "rtcb_abcdef", CreatedAt: cst(2026, 11, 25, 12, 0)},
 		{ID: 2, AccountID: 7, Name: "old server", Prefix: "rtcb_zzzzzz", CreatedAt: cst(2026, 10, 1, 9, 30),
 			LastUsedAt: cst(2026, 10, 2, 8, 0), RevokedAt: cst(2026, 11, 1, 10, 0)},
@@ -126,19 +126,19 @@ func TestTokensPageNameErrorKeepsTheInput(t *testing.T) {
 	}
 }
 
-func auditEntries(n int) []db.AuditEntry {
-	out := make([]db.AuditEntry, n)
+func auditEntries(n int) []domain.AuditEntry {
+	out := make([]domain.AuditEntry, n)
 	for i := range out {
-		out[i] = db.AuditEntry{ID: int64(n - i), At: cst(2026, 11, 25, 12, 0), Actor: "ops@example.com (admin)",
-			Action: db.AuditPurchase, AccountID: 7, Detail: "starter"}
+		out[i] = domain.AuditEntry{ID: int64(n - i), At: cst(2026, 11, 25, 12, 0), Actor: "ops@example.com (admin)",
+			Action: domain.AuditPurchase, AccountID: 7, Detail: "starter"}
 	}
 	return out
 }
 
 func TestAuditPageRowsAndPaging(t *testing.T) {
-	entries := []db.AuditEntry{
-		{ID: 3, At: cst(2026, 11, 25, 12, 30), Actor: "ops@example.com (admin)", Action: db.AuditTokenRevoked, AccountID: 7, Detail: "ci rtcb_abcdef…"},
-		{ID: 2, At: cst(2026, 11, 25, 12, 0), Actor: "dev@acme.example (customer)", Action: db.AuditSignIn, AccountID: 7},
+	entries := []domain.AuditEntry{
+		{ID: 3, At: cst(2026, 11, 25, 12, 30), Actor: "ops@example.com (admin)", Action: domain.AuditTokenRevoked, AccountID: 7, Detail: "ci rtcb_abcdef…"},
+		{ID: 2, At: cst(2026, 11, 25, 12, 0), Actor: "dev@acme.example (customer)", Action: domain.AuditSignIn, AccountID: 7},
 		{ID: 1, At: cst(2026, 11, 24, 9, 0), Actor: "system", Action: "something_new", AccountID: 7},
 	}
 	words := map[string][2]string{"zh-CN": {"吊销 API 令牌", "登录"}, "en": {"API token revoked", "Signed in"}}
@@ -177,16 +177,16 @@ func TestAuditPageRowsAndPaging(t *testing.T) {
 			}
 		})
 		t.Run("the only page has no pager in "+code, func(t *testing.T) {
-			doc := renderDoc(t, lang, views.Audit(views.NewAuditPage(navMeta("audit", true, true), 7, 1, auditEntries(db.AuditPageSize), false)))
-			if n := doc.Find(testid("audit-row")).Length(); n != db.AuditPageSize {
-				t.Errorf("got %d rows, want %d", n, db.AuditPageSize)
+			doc := renderDoc(t, lang, views.Audit(views.NewAuditPage(navMeta("audit", true, true), 7, 1, auditEntries(domain.AuditPageSize), false)))
+			if n := doc.Find(testid("audit-row")).Length(); n != domain.AuditPageSize {
+				t.Errorf("got %d rows, want %d", n, domain.AuditPageSize)
 			}
 			if doc.Find(testid("audit-pager")).Length() != 0 {
 				t.Error("a single page shows paging links")
 			}
 		})
 		t.Run("the first of several pages links only to older ones in "+code, func(t *testing.T) {
-			doc := renderDoc(t, lang, views.Audit(views.NewAuditPage(navMeta("audit", true, true), 7, 1, auditEntries(db.AuditPageSize), true)))
+			doc := renderDoc(t, lang, views.Audit(views.NewAuditPage(navMeta("audit", true, true), 7, 1, auditEntries(domain.AuditPageSize), true)))
 			if doc.Find(testid("audit-newer")).Length() != 0 {
 				t.Error("the newest page links to newer lines")
 			}
@@ -197,19 +197,19 @@ func TestAuditPageRowsAndPaging(t *testing.T) {
 	}
 }
 
-// Every action db/audit.go defines is put into words in both languages.
+// Every action domain/audit.go defines is put into words in both languages.
 func TestEveryAuditActionHasAMessage(t *testing.T) {
-	src, err := os.ReadFile("../db/audit.go")
+	src, err := os.ReadFile("../domain/audit.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defined := regexp.MustCompile(`(?m)^\s+Audit\w+\s*=\s*"(\w+)"`).FindAllStringSubmatch(string(src), -1)
 	if len(defined) == 0 {
-		t.Fatal("found no audit actions in db/audit.go")
+		t.Fatal("found no audit actions in domain/audit.go")
 	}
 	for _, m := range defined {
 		if !slices.Contains(views.AuditActions(), m[1]) {
-			t.Errorf("action %q of db/audit.go is not in views.AuditActions", m[1])
+			t.Errorf("action %q of domain/audit.go is not in views.AuditActions", m[1])
 		}
 	}
 	for _, lang := range views.Languages {
@@ -222,10 +222,10 @@ func TestEveryAuditActionHasAMessage(t *testing.T) {
 	}
 }
 
-func sampleUsers() []db.User {
-	return []db.User{
-		{ID: 1, Email: "ops@example.com", Role: db.RoleAdmin, CreatedAt: cst(2026, 11, 1, 9, 0)},
-		{ID: 2, Email: "dev@acme.example", Role: db.RoleCustomer, AccountID: 7, CreatedAt: cst(2026, 11, 2, 9, 0)},
+func sampleUsers() []domain.User {
+	return []domain.User{
+		{ID: 1, Email: "ops@example.com", Role: domain.RoleAdmin, CreatedAt: cst(2026, 11, 1, 9, 0)},
+		{ID: 2, Email: "dev@acme.example", Role: domain.RoleCustomer, AccountID: 7, CreatedAt: cst(2026, 11, 2, 9, 0)},
 	}
 }
 
@@ -277,7 +277,7 @@ func TestUsersPageFormErrorKeepsInputButNotThePassword(t *testing.T) {
 		code := views.LangCode(lang)
 		form := views.UserForm{Email: "ops@example.com", Role: "support", Account: ""}
 		form.RejectTakenEmail()
-		form.RejectPassword(db.PasswordTooShort)
+		form.RejectPassword(domain.PasswordTooShort)
 		doc := renderDoc(t, lang, views.Users(views.NewUsersPage(views.Meta{Title: "users"}, sampleUsers(), form)))
 		for _, id := range []string{"email-error", "password-error"} {
 			if msg := text(doc, testid(id)); msg == "" || strings.Contains(msg, "users.") {

@@ -8,13 +8,13 @@ import (
 	"unicode/utf8"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // Limits the forms state in their messages; the store enforces them.
 const (
-	appNameMaxRunes = db.MaxNameLen
-	roomIDMaxRunes  = db.MaxIdentifierLen
+	appNameMaxRunes = domain.MaxNameLen
+	roomIDMaxRunes  = domain.MaxIdentifierLen
 )
 
 // LocalMsg is a message id with its template data, translated when the
@@ -92,7 +92,7 @@ type AppTrialOffer struct {
 }
 
 // NewAppsPage lists apps, oldest first, as of now.
-func NewAppsPage(meta Meta, accountID int64, apps []db.App, now time.Time) AppsPage {
+func NewAppsPage(meta Meta, accountID int64, apps []domain.App, now time.Time) AppsPage {
 	p := AppsPage{Meta: meta, AccountID: accountID, CreateAction: AccountURL(accountID, "/apps")}
 	for _, a := range apps {
 		p.Apps = append(p.Apps, AppRow{
@@ -117,7 +117,7 @@ func trialMinutes() int64 {
 // redirect); trial says it brought the trial, whose expiry follows R3 from
 // the application's creation. An id that is not among the account's
 // applications shows nothing.
-func (p *AppsPage) ShowCreated(sdkAppID int64, trial bool, apps []db.App) {
+func (p *AppsPage) ShowCreated(sdkAppID int64, trial bool, apps []domain.App) {
 	for i, a := range apps {
 		if a.SDKAppID != sdkAppID {
 			continue
@@ -191,7 +191,7 @@ type AppImport struct {
 const shownConflicts = 20
 
 // ImportDone reports an import into application sdkAppID that stored res.
-func ImportDone(sdkAppID int64, res db.IngestResult) AppImport {
+func ImportDone(sdkAppID int64, res domain.IngestResult) AppImport {
 	id := strconv.FormatInt(sdkAppID, 10)
 	imp := AppImport{SDKAppID: id,
 		Done: msg("import.done", "SDKAppID", id, "Inserted", Int(int64(res.Inserted)), "Duplicates", Int(int64(res.Duplicates)))}
@@ -209,7 +209,7 @@ func ImportDone(sdkAppID int64, res db.IngestResult) AppImport {
 
 // ImportFailed reports an import into application sdkAppID that stored
 // nothing because of e (nil: no file was chosen).
-func ImportFailed(sdkAppID int64, e *db.CSVError) AppImport {
+func ImportFailed(sdkAppID int64, e *domain.CSVError) AppImport {
 	imp := AppImport{SDKAppID: strconv.FormatInt(sdkAppID, 10)}
 	switch {
 	case e == nil:
@@ -223,7 +223,7 @@ func ImportFailed(sdkAppID int64, e *db.CSVError) AppImport {
 }
 
 // importHeader is the first line an upload must start with.
-var importHeader = strings.Join(db.CSVColumns, ",")
+var importHeader = strings.Join(domain.CSVColumns, ",")
 
 // ImportURL is where application sdkAppID's upload form posts.
 func ImportURL(sdkAppID string) string { return "/apps/" + sdkAppID + "/import" }

@@ -16,7 +16,7 @@ import (
 	"github.com/a-h/templ"
 	"golang.org/x/text/language"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // pageLangs are the two languages every page test runs in.
@@ -67,11 +67,11 @@ func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func TestAppsPage(t *testing.T) {
 	now := atCST(t, "2026-11-25T12:00:00")
-	first := db.App{SDKAppID: 1400000001, AccountID: 7, Name: "Classroom", CreatedAt: atCST(t, "2026-11-25T11:59:00")}
+	first := domain.App{SDKAppID: 1400000001, AccountID: 7, Name: "Classroom", CreatedAt: atCST(t, "2026-11-25T11:59:00")}
 
 	for _, l := range pageLangs {
 		t.Run("R4 the first application says it brought the trial/"+l.name, func(t *testing.T) {
-			apps := []db.App{first}
+			apps := []domain.App{first}
 			p := NewAppsPage(Meta{Title: "apps"}, 7, apps, now)
 			p.ShowCreated(first.SDKAppID, true, apps)
 			doc := renderPage(t, l.tag, Apps(p))
@@ -102,8 +102,8 @@ func TestAppsPage(t *testing.T) {
 		})
 
 		t.Run("a later application brings no trial/"+l.name, func(t *testing.T) {
-			second := db.App{SDKAppID: 1400000002, AccountID: 7, Name: "Webinar", CreatedAt: now}
-			apps := []db.App{first, second}
+			second := domain.App{SDKAppID: 1400000002, AccountID: 7, Name: "Webinar", CreatedAt: now}
+			apps := []domain.App{first, second}
 			p := NewAppsPage(Meta{}, 7, apps, now)
 			p.ShowCreated(second.SDKAppID, false, apps)
 			doc := renderPage(t, l.tag, Apps(p))
@@ -145,7 +145,7 @@ func TestAppsPage(t *testing.T) {
 		})
 
 		t.Run("an empty room id is refused in that application's form/"+l.name, func(t *testing.T) {
-			p := NewAppsPage(Meta{}, 7, []db.App{first}, now)
+			p := NewAppsPage(Meta{}, 7, []domain.App{first}, now)
 			p.RejectRoom(first.SDKAppID, " ", CheckRoomID(" "))
 			doc := renderPage(t, l.tag, Apps(p))
 			if byID(doc, "room-error").Length() != 1 {

@@ -3,17 +3,17 @@ package views
 import (
 	"fmt"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // auditActions are the actions the trail records, each with a message
 // "audit.action.NAME" in the catalogue.
 var auditActions = []string{
-	db.AuditSignIn, db.AuditSignInFailed, db.AuditSignOut, db.AuditSignUp,
-	db.AuditAccountOpened, db.AuditAccount, db.AuditApp, db.AuditPurchase,
-	db.AuditTokenCreated, db.AuditTokenRevoked, db.AuditUserCreated, db.AuditImport,
-	db.AuditPasswordChanged, db.AuditSignedOutEverywhere, db.AuditUserDisabled, db.AuditUserEnabled,
-	db.AuditPasswordResetCreated, db.AuditPasswordReset,
+	domain.AuditSignIn, domain.AuditSignInFailed, domain.AuditSignOut, domain.AuditSignUp,
+	domain.AuditAccountOpened, domain.AuditAccount, domain.AuditApp, domain.AuditPurchase,
+	domain.AuditTokenCreated, domain.AuditTokenRevoked, domain.AuditUserCreated, domain.AuditImport,
+	domain.AuditPasswordChanged, domain.AuditSignedOutEverywhere, domain.AuditUserDisabled, domain.AuditUserEnabled,
+	domain.AuditPasswordResetCreated, domain.AuditPasswordReset,
 }
 
 // AuditActions lists the actions the page puts into words, for the tests.
@@ -45,7 +45,7 @@ type AuditRow struct {
 
 // NewAuditPage is page (from 1) of the trail; more says an older page
 // exists.
-func NewAuditPage(meta Meta, accountID int64, page int, entries []db.AuditEntry, more bool) AuditPage {
+func NewAuditPage(meta Meta, accountID int64, page int, entries []domain.AuditEntry, more bool) AuditPage {
 	page = max(page, 1)
 	p := AuditPage{Meta: meta, AccountID: accountID, Page: page}
 	for _, e := range entries {

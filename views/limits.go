@@ -1,15 +1,15 @@
 package views
 
 import (
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // QuotaMsg says that an account holds limit of what q names, its quota.
-func QuotaMsg(q db.Quota, limit int) LocalMsg {
+func QuotaMsg(q domain.Quota, limit int) LocalMsg {
 	switch q {
-	case db.QuotaApps:
+	case domain.QuotaApps:
 		return msg("limits.quota.apps", "Max", limit)
-	case db.QuotaTokens:
+	case domain.QuotaTokens:
 		return msg("limits.quota.tokens", "Max", limit)
 	}
 	return msg("limits.quota.live_sessions", "Max", limit)
@@ -21,9 +21,9 @@ func QuotaMsg(q db.Quota, limit int) LocalMsg {
 // the field's own message says what else is wrong.
 func TextProblem(v string, email bool) LocalMsg {
 	switch {
-	case email && len(v) > db.MaxEmailLen:
-		return msg("limits.email_too_long", "Max", db.MaxEmailLen)
-	case db.HasControlChars(v):
+	case email && len(v) > domain.MaxEmailLen:
+		return msg("limits.email_too_long", "Max", domain.MaxEmailLen)
+	case domain.HasControlChars(v):
 		return msg("limits.invisible_chars")
 	}
 	return LocalMsg{}

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // RoomDuration is a length of time counted to the second (R6), printed
@@ -40,7 +40,7 @@ type RoomHeader struct {
 	LiveURL   string
 }
 
-func newRoomHeader(app db.App, room string) RoomHeader {
+func newRoomHeader(app domain.App, room string) RoomHeader {
 	return RoomHeader{
 		SDKAppID: strconv.FormatInt(app.SDKAppID, 10), AppName: app.Name, Room: room, AccountID: app.AccountID,
 		AppsURL:  AccountURL(app.AccountID, "/apps"),
@@ -131,7 +131,7 @@ const (
 
 // NewRoomPage groups sessions (as Store.RoomSessions returns them for the
 // CST day starting at day) into calls. today is the CST day of now.
-func NewRoomPage(meta Meta, app db.App, room string, day time.Time, now time.Time, sessions []billing.Session) RoomPage {
+func NewRoomPage(meta Meta, app domain.App, room string, day time.Time, now time.Time, sessions []billing.Session) RoomPage {
 	day = billing.DayStart(day)
 	next := billing.NextDayStart(day)
 	p := RoomPage{Meta: meta, RoomHeader: newRoomHeader(app, room), Day: Date(day), Sessions: len(sessions)}
@@ -312,7 +312,7 @@ type LiveUser struct {
 }
 
 // NewLivePage shows live, the room's present users, at now.
-func NewLivePage(meta Meta, app db.App, room string, live []db.LiveSession, now time.Time) LivePage {
+func NewLivePage(meta Meta, app domain.App, room string, live []domain.LiveSession, now time.Time) LivePage {
 	h := newRoomHeader(app, room)
 	// A page re-rendered after a refused POST must switch language back to
 	// the live page itself, not to the form's target.

@@ -8,10 +8,10 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"rtcbill/billing"
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
-var roomApp = db.App{SDKAppID: 1400000001, AccountID: 7, Name: "Classroom"}
+var roomApp = domain.App{SDKAppID: 1400000001, AccountID: 7, Name: "Classroom"}
 
 func session(t *testing.T, user, joined, left string) billing.Session {
 	t.Helper()
@@ -143,7 +143,7 @@ func lens(calls [][]billing.Session) []int {
 
 func TestLivePage(t *testing.T) {
 	now := atCST(t, "2026-11-25T12:00:00")
-	live := []db.LiveSession{{SessionID: "live-1", User: "alice", Joined: now.Add(-10 * time.Minute)}}
+	live := []domain.LiveSession{{SessionID: "live-1", User: "alice", Joined: now.Add(-10 * time.Minute)}}
 
 	for _, l := range pageLangs {
 		t.Run("R5 a closed account's join is refused with a way to re-activate/"+l.name, func(t *testing.T) {

@@ -1,6 +1,6 @@
 package views
 
-import "rtcbill/db"
+import "rtcbill/domain"
 
 // SecurityPage is the signed-in user's own page: change the password, sign
 // out everywhere.
@@ -20,14 +20,14 @@ type SecurityPage struct {
 
 // NewSecurityPage is the page for the user with email.
 func NewSecurityPage(meta Meta, email string) SecurityPage {
-	return SecurityPage{Meta: meta, Email: email, MinPassword: db.MinPasswordLen, MaxPassword: db.MaxPasswordLen}
+	return SecurityPage{Meta: meta, Email: email, MinPassword: domain.MinPasswordLen, MaxPassword: domain.MaxPasswordLen}
 }
 
 // RejectCurrent says the current password is wrong.
 func (p *SecurityPage) RejectCurrent() { p.CurrentError = msg("security.error.current") }
 
 // RejectNew says why the new password is refused.
-func (p *SecurityPage) RejectNew(problem db.PasswordProblem) { p.NewError = PasswordMsg(problem) }
+func (p *SecurityPage) RejectNew(problem domain.PasswordProblem) { p.NewError = PasswordMsg(problem) }
 
 // RejectConfirm says the two new passwords differ.
 func (p *SecurityPage) RejectConfirm() { p.ConfirmError = msg("security.error.confirm") }
@@ -51,11 +51,11 @@ type ResetPage struct {
 // NewResetPage is the form of a valid link for the user with email.
 func NewResetPage(meta Meta, action, email, expires string) ResetPage {
 	return ResetPage{Meta: meta, Valid: true, Action: action, Email: email, Expires: expires,
-		MinPassword: db.MinPasswordLen, MaxPassword: db.MaxPasswordLen}
+		MinPassword: domain.MinPasswordLen, MaxPassword: domain.MaxPasswordLen}
 }
 
 // RejectPassword says why the new password is refused.
-func (p *ResetPage) RejectPassword(problem db.PasswordProblem) {
+func (p *ResetPage) RejectPassword(problem domain.PasswordProblem) {
 	p.PasswordError = PasswordMsg(problem)
 }
 
@@ -71,14 +71,14 @@ type ResetLink struct {
 }
 
 // PasswordMsg words a refused password for every form that sets one.
-func PasswordMsg(problem db.PasswordProblem) LocalMsg {
+func PasswordMsg(problem domain.PasswordProblem) LocalMsg {
 	switch problem {
-	case db.PasswordCommon:
+	case domain.PasswordCommon:
 		return msg("password.error.common")
-	case db.PasswordIsEmail:
+	case domain.PasswordIsEmail:
 		return msg("password.error.email")
-	case db.PasswordNotText:
+	case domain.PasswordNotText:
 		return msg("password.error.text")
 	}
-	return msg("password.error.length", "Min", db.MinPasswordLen, "Max", db.MaxPasswordLen)
+	return msg("password.error.length", "Min", domain.MinPasswordLen, "Max", domain.MaxPasswordLen)
 }

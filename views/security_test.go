@@ -6,7 +6,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -48,7 +48,7 @@ func TestSecurityPage(t *testing.T) {
 
 		p.Changed = true
 		p.RejectCurrent()
-		p.RejectNew(db.PasswordCommon)
+		p.RejectNew(domain.PasswordCommon)
 		p.RejectConfirm()
 		doc = renderDoc(t, lang, views.Security(p))
 		for _, id := range []string{"password-changed", "current-error", "password-error", "confirm-error"} {
@@ -67,8 +67,8 @@ func TestSecurityPage(t *testing.T) {
 
 func TestPasswordMessagesSayWhy(t *testing.T) {
 	for _, lang := range views.Languages {
-		seen := map[string]db.PasswordProblem{}
-		for _, problem := range []db.PasswordProblem{db.PasswordTooShort, db.PasswordCommon, db.PasswordIsEmail, db.PasswordNotText} {
+		seen := map[string]domain.PasswordProblem{}
+		for _, problem := range []domain.PasswordProblem{domain.PasswordTooShort, domain.PasswordCommon, domain.PasswordIsEmail, domain.PasswordNotText} {
 			p := views.NewSecurityPage(views.Meta{Title: "security"}, "grace@example.com")
 			p.RejectNew(problem)
 			msg := text(renderDoc(t, lang, views.Security(p)), testid("password-error"))

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // TokensPage is an account's API tokens (API 令牌): the list, and for those
@@ -55,7 +55,7 @@ type TokenCreated struct {
 
 // NewTokensPage lists an account's tokens as the store gives them (newest
 // first).
-func NewTokensPage(meta Meta, accountID int64, tokens []db.APIToken, canWrite bool) TokensPage {
+func NewTokensPage(meta Meta, accountID int64, tokens []domain.APIToken, canWrite bool) TokensPage {
 	p := TokensPage{Meta: meta, AccountID: accountID, CanWrite: canWrite, CreateAction: AccountURL(accountID, "/tokens")}
 	for _, t := range tokens {
 		r := TokenRow{
@@ -80,7 +80,7 @@ func NewTokensPage(meta Meta, accountID int64, tokens []db.APIToken, canWrite bo
 // API at base (the console's public address, "https://billing.example.com")
 // that lists the account's packages. Each argument is shell-quoted, so the
 // line pastes into a shell as it reads, whatever base holds.
-func (p *TokensPage) ShowCreated(t db.APIToken, secret, base string) {
+func (p *TokensPage) ShowCreated(t domain.APIToken, secret, base string) {
 	p.Created = &TokenCreated{
 		Name:   t.Name,
 		Secret: secret,
@@ -110,8 +110,8 @@ func (p *TokensPage) RejectName(name string) {
 	switch name = strings.TrimSpace(name); {
 	case name == "":
 		p.NameError = msg("tokens.error.name_required")
-	case utf8.RuneCountInString(name) > db.MaxNameLen:
-		p.NameError = msg("tokens.error.name_too_long", "Max", db.MaxNameLen)
+	case utf8.RuneCountInString(name) > domain.MaxNameLen:
+		p.NameError = msg("tokens.error.name_too_long", "Max", domain.MaxNameLen)
 	default:
 		p.NameError = msg("tokens.error.name_invalid")
 	}

@@ -3,11 +3,11 @@ package views
 import (
 	"strconv"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 // Roles lists the roles in the order the users form offers them.
-var Roles = []string{string(db.RoleCustomer), string(db.RoleSupport), string(db.RoleSales), string(db.RoleAdmin)}
+var Roles = []string{string(domain.RoleCustomer), string(domain.RoleSupport), string(domain.RoleSales), string(domain.RoleAdmin)}
 
 // UsersPage is the administrators' list of users (用户) and the form that
 // adds one.
@@ -53,11 +53,11 @@ type UserForm struct {
 }
 
 // NewUsersPage lists users as the store gives them (staff first).
-func NewUsersPage(meta Meta, users []db.User, form UserForm) UsersPage {
+func NewUsersPage(meta Meta, users []domain.User, form UserForm) UsersPage {
 	if form.Role == "" {
-		form.Role = string(db.RoleCustomer)
+		form.Role = string(domain.RoleCustomer)
 	}
-	p := UsersPage{Meta: meta, Form: form, MinPassword: db.MinPasswordLen}
+	p := UsersPage{Meta: meta, Form: form, MinPassword: domain.MinPasswordLen}
 	for _, u := range users {
 		r := UserRow{ID: strconv.FormatInt(u.ID, 10), Email: u.Email, Role: string(u.Role), Created: DateTime(u.CreatedAt),
 			Disabled: u.Disabled}
@@ -89,7 +89,9 @@ func (f *UserForm) RejectEmail() { f.EmailError = msg("users.error.email") }
 func (f *UserForm) RejectTakenEmail() { f.EmailError = msg("users.error.email_taken") }
 
 // RejectPassword says why the password is refused.
-func (f *UserForm) RejectPassword(problem db.PasswordProblem) { f.PasswordError = PasswordMsg(problem) }
+func (f *UserForm) RejectPassword(problem domain.PasswordProblem) {
+	f.PasswordError = PasswordMsg(problem)
+}
 
 // MarkSelf marks the row of the admin looking, who may not disable
 // themselves.
@@ -121,7 +123,7 @@ func (f *UserForm) RejectRole() { f.RoleError = msg("users.error.role") }
 // existing account, staff need none.
 func (f *UserForm) RejectAccount(role string, missing bool) {
 	switch {
-	case role != string(db.RoleCustomer):
+	case role != string(domain.RoleCustomer):
 		f.AccountError = msg("users.error.account_staff")
 	case missing:
 		f.AccountError = msg("users.error.account_required")

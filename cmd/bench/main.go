@@ -43,6 +43,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 	"rtcbill/jobs"
 )
@@ -352,10 +353,10 @@ func benchBill(dir string, maxSessions int) ([]result, map[int]string, error) {
 			return nil, nil, err
 		}
 		stores[n], accounts[n], apps[n] = s, account, app
-		batch := make([]billing.Session, 0, db.MaxBatch)
+		batch := make([]billing.Session, 0, domain.MaxBatch)
 		for i := 0; i < n; i++ {
 			batch = append(batch, sessionAt(benchMonth, i))
-			if len(batch) == db.MaxBatch || i == n-1 {
+			if len(batch) == domain.MaxBatch || i == n-1 {
 				if _, err := s.InsertSessions(ctx, app, batch, now); err != nil {
 					return nil, nil, err
 				}
@@ -441,7 +442,7 @@ func benchPages(billDB string, duration time.Duration) ([]result, error) {
 		return nil, err
 	}
 	defer s.Close()
-	if _, err := s.CreateUser(ctx, "support@bench.example", password, db.RoleSupport, 0, now); err != nil {
+	if _, err := s.CreateUser(ctx, "support@bench.example", password, domain.RoleSupport, 0, now); err != nil {
 		return nil, err
 	}
 	srv, base, err := serve(handlers.New(handlers.Config{Store: s, AdminToken: staffToken, Now: func() time.Time { return now }, Logger: quiet}))

@@ -1,11 +1,11 @@
-package db_test
+package domain_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
-	"rtcbill/db"
+	"rtcbill/domain"
 )
 
 func TestCheckTextRefusesControlAndInvisibleCharacters(t *testing.T) {
@@ -27,8 +27,8 @@ func TestCheckTextRefusesControlAndInvisibleCharacters(t *testing.T) {
 	}
 	for name, v := range refused {
 		t.Run("refuses "+name, func(t *testing.T) {
-			err := db.CheckText("name", v, db.MaxNameLen)
-			var ve *db.ValidationError
+			err := domain.CheckText("name", v, domain.MaxNameLen)
+			var ve *domain.ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("got %v, want a *ValidationError", err)
 			}
@@ -38,33 +38,33 @@ func TestCheckTextRefusesControlAndInvisibleCharacters(t *testing.T) {
 		})
 	}
 	for _, v := range []string{"", "Qingyun Meet", "青云会议", strings.Repeat("名", 200), "Café (NFC)", "emoji 🎉"} {
-		if err := db.CheckText("name", v, db.MaxNameLen); err != nil {
+		if err := domain.CheckText("name", v, domain.MaxNameLen); err != nil {
 			t.Errorf("CheckText(%q): got %v, want nil", v, err)
 		}
 	}
 }
 
 func TestCleanNameIsNFC(t *testing.T) {
-	got, err := db.CleanName("name", "  Cafe\u0301 Co  ")
+	got, err := domain.CleanName("name", "  Cafe\u0301 Co  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "Caf\u00e9 Co"; got != want {
 		t.Errorf("got %q, want %q (trimmed, NFC)", got, want)
 	}
-	if _, err := db.CleanName("name", "   "); err == nil {
+	if _, err := domain.CleanName("name", "   "); err == nil {
 		t.Error("a blank name: got nil, want an error")
 	}
 }
 
 func TestCleanEmailLimits(t *testing.T) {
 	local := strings.Repeat("a", 64)
-	domain := strings.Repeat("d", 63) + "." + strings.Repeat("e", 63) + "." + strings.Repeat("f", 53) + ".example" // 189 bytes
-	at254 := local[:254-len(domain)-1] + "@" + domain
+	host := strings.Repeat("d", 63) + "." + strings.Repeat("e", 63) + "." + strings.Repeat("f", 53) + ".example" // 189 bytes
+	at254 := local[:254-len(host)-1] + "@" + host
 	if len(at254) != 254 {
 		t.Fatalf("test address is %d bytes, want 254", len(at254))
 	}
-	if _, err := db.CleanEmail("email", at254); err != nil {
+	if _, err := domain.CleanEmail("email", at254); err != nil {
 		t.Errorf("an address of 254 bytes: got %v, want nil", err)
 	}
 	for name, v := range map[string]string{
@@ -74,7 +74,7 @@ func TestCleanEmailLimits(t *testing.T) {
 		"a display name":     "Ops <ops@example.com>",
 		"a line feed":        "ops@example.com\nBcc: x@example.com",
 	} {
-		if _, err := db.CleanEmail("email", v); err == nil {
+		if _, err := domain.CleanEmail("email", v); err == nil {
 			t.Errorf("%s: got nil, want an error", name)
 		}
 	}
@@ -82,11 +82,11 @@ func TestCleanEmailLimits(t *testing.T) {
 
 func TestPrefixCutsAtACharacterBoundary(t *testing.T) {
 	s := strings.Repeat("é", 200) // 400 bytes
-	p := db.Prefix(s, 253)
+	p := domain.Prefix(s, 253)
 	if len(p) != 252 || p != strings.Repeat("é", 126) {
 		t.Errorf("got %d bytes, want 252: the first 126 characters", len(p))
 	}
-	if db.Prefix("short", 254) != "short" {
+	if domain.Prefix("short", 254) != "short" {
 		t.Error("a short string must come back whole")
 	}
 }

@@ -1,0 +1,31 @@
+package domain
+
+import (
+	"time"
+
+	"rtcbill/billing"
+)
+
+// Account is a customer of the service.
+type Account struct {
+	ID        int64
+	Name      string
+	Email     string
+	CreatedAt time.Time
+	Demo      bool // a demo account, which sales staff may work on
+}
+
+// MaxNameLen bounds account and application names, in characters.
+const MaxNameLen = 200
+
+// CheckInstant refuses instants before 2015 and after now: the console
+// records history, it does not book the future.
+func CheckInstant(field string, t, now time.Time) error {
+	if t.Before(billing.MinInstant) {
+		return Invalid(field, "%s is before 2015-01-01", billing.FormatInstant(t))
+	}
+	if t.After(now) {
+		return Invalid(field, "%s is in the future", billing.FormatInstant(t))
+	}
+	return nil
+}
