@@ -411,7 +411,7 @@ func userCommand(args []string, stdin io.Reader, stdout io.Writer) error {
 	switch {
 	case errors.As(err, &ve):
 		return fmt.Errorf("user add: --%s %s", ve.Field, ve.Message)
-	case errors.Is(err, db.ErrEmailTaken):
+	case errors.Is(err, domain.ErrEmailTaken):
 		return fmt.Errorf("user add: %s already has a user", strings.TrimSpace(*email))
 	case errors.Is(err, domain.ErrNotFound):
 		return fmt.Errorf("user add: no account %d in %s", *account, *path)
@@ -459,7 +459,7 @@ func readPassword(stdin io.Reader, prompt io.Writer) (string, error) {
 }
 
 // sweepWebSessions deletes expired sign-in sessions every hour until ctx ends.
-func sweepWebSessions(ctx context.Context, store *db.Store, logger *slog.Logger) {
+func sweepWebSessions(ctx context.Context, store db.Store, logger *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {

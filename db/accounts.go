@@ -18,16 +18,16 @@ func checkName(field, name string) (string, error) { return domain.CleanName(fie
 
 // CreateAccount records a new account. An account's e-mail is its billing
 // contact, not a sign-in: two accounts may share one.
-func (s *Store) CreateAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error) {
+func (s *SQLStore) CreateAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error) {
 	return s.createAccount(ctx, name, email, at, now, false)
 }
 
 // CreateDemoAccount records a demo account: one sales staff may work on.
-func (s *Store) CreateDemoAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error) {
+func (s *SQLStore) CreateDemoAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error) {
 	return s.createAccount(ctx, name, email, at, now, true)
 }
 
-func (s *Store) createAccount(ctx context.Context, name, email string, at, now time.Time, demo bool) (domain.Account, error) {
+func (s *SQLStore) createAccount(ctx context.Context, name, email string, at, now time.Time, demo bool) (domain.Account, error) {
 	name, err := checkName("name", name)
 	if err != nil {
 		return domain.Account{}, err
@@ -55,7 +55,7 @@ func (s *Store) createAccount(ctx context.Context, name, email string, at, now t
 
 // Account fetches one account; ErrNotFound when there is none. Accounts
 // never change once opened, so each is read from the database once.
-func (s *Store) Account(ctx context.Context, id int64) (domain.Account, error) {
+func (s *SQLStore) Account(ctx context.Context, id int64) (domain.Account, error) {
 	if a, ok := s.accounts.Load(id); ok {
 		return a.(domain.Account), nil
 	}
@@ -87,7 +87,7 @@ const SearchLimit = 500
 // SearchAccounts finds accounts whose name or e-mail contains q (case
 // insensitive for ASCII) or that own an application whose SDKAppID contains
 // q; an empty q lists accounts. Oldest first, at most SearchLimit.
-func (s *Store) SearchAccounts(ctx context.Context, q string) ([]domain.Account, error) {
+func (s *SQLStore) SearchAccounts(ctx context.Context, q string) ([]domain.Account, error) {
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
 	rows, err := s.rq.QueryContext(ctx, `
 		SELECT id, name, email, created_at, demo FROM accounts a

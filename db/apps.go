@@ -19,7 +19,7 @@ const sdkAppIDBase = 1_400_000_000
 // brings the trial when R4 says so, in the same transaction. "First" is
 // the first recorded: a later application backdated before it changes
 // nothing.
-func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (domain.App, bool, error) {
+func (s *SQLStore) CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (domain.App, bool, error) {
 	name, err := checkName("name", name)
 	if err != nil {
 		return domain.App{}, false, err
@@ -63,7 +63,7 @@ func (s *Store) CreateApp(ctx context.Context, accountID int64, name string, at,
 }
 
 // App fetches one application; ErrNotFound when there is none.
-func (s *Store) App(ctx context.Context, sdkAppID int64) (domain.App, error) {
+func (s *SQLStore) App(ctx context.Context, sdkAppID int64) (domain.App, error) {
 	return appByID(ctx, s.rq, sdkAppID)
 }
 
@@ -83,7 +83,7 @@ func appByID(ctx context.Context, q querier, sdkAppID int64) (domain.App, error)
 }
 
 // Apps lists an account's applications, oldest first.
-func (s *Store) Apps(ctx context.Context, accountID int64) ([]domain.App, error) {
+func (s *SQLStore) Apps(ctx context.Context, accountID int64) ([]domain.App, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list apps: %w", err)

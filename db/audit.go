@@ -28,13 +28,13 @@ func audit(ctx context.Context, q querier, at time.Time, action string, accountI
 
 // Audit records an action that changes nothing else (a sign-in, staff
 // opening an account).
-func (s *Store) Audit(ctx context.Context, at time.Time, action string, accountID int64, detail string) error {
+func (s *SQLStore) Audit(ctx context.Context, at time.Time, action string, accountID int64, detail string) error {
 	return audit(ctx, s.w, at, action, accountID, detail)
 }
 
 // AuditLog is one page (from 1) of an account's trail, newest first, and
 // whether an older page exists.
-func (s *Store) AuditLog(ctx context.Context, accountID int64, page int) ([]domain.AuditEntry, bool, error) {
+func (s *SQLStore) AuditLog(ctx context.Context, accountID int64, page int) ([]domain.AuditEntry, bool, error) {
 	page = max(page, 1)
 	rows, err := s.rq.QueryContext(ctx, `SELECT id, at, COALESCE(actor_user_id, 0), actor, action, COALESCE(account_id, 0), detail
 		FROM audit_log WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,

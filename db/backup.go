@@ -19,7 +19,7 @@ import (
 // in the WAL, out of the copy. The copy is compact and complete on its own
 // (no -wal file goes with it). An existing path is refused with
 // ErrBackupExists; a failed backup leaves no file behind.
-func (s *Store) Backup(ctx context.Context, path string) error {
+func (s *SQLStore) Backup(ctx context.Context, path string) error {
 	if path == "" {
 		return errors.New("store: backup needs a target file")
 	}
@@ -51,7 +51,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // connections are query_only, which also forbids writing the copy, so this
 // one is switched to writable and then discarded rather than handed back to
 // the pool: no writable connection ever serves a read.
-func (s *Store) vacuumInto(ctx context.Context, abs string) error {
+func (s *SQLStore) vacuumInto(ctx context.Context, abs string) error {
 	conn, err := s.r.Conn(ctx)
 	if err != nil {
 		return err

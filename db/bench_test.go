@@ -18,7 +18,7 @@ var benchMonth = billing.Month{Year: 2021, Month: time.March}
 // premium bought in January) and n sessions spread over benchMonth, written
 // in batches of MaxBatch. It returns the store, the account and the seconds
 // the month holds.
-func buildBillBench(b *testing.B, n int) (*Store, int64, int64) {
+func buildBillBench(b *testing.B, n int) (*SQLStore, int64, int64) {
 	b.Helper()
 	ctx := context.Background()
 	store, _ := openTestStore(b)

@@ -22,7 +22,7 @@ import (
 // Sessions recorded later for a stored month are kept and billed on the
 // next bill not yet stored as late usage. ErrNotFound when there is no such
 // account.
-func (s *Store) Bill(ctx context.Context, accountID int64, month billing.Month, now time.Time) (billing.Bill, error) {
+func (s *SQLStore) Bill(ctx context.Context, accountID int64, month billing.Month, now time.Time) (billing.Bill, error) {
 	closable := billing.ClosableThrough(now, s.closeGrace)
 	stored := !closable.Before(month)
 	through := closable
@@ -232,14 +232,14 @@ type closedMark struct {
 // generation is the account's counter of recorded applications and
 // packages: forgetClosed moves it on, and a closedMark of an earlier
 // generation says nothing.
-func (s *Store) generation(accountID int64) *atomic.Uint64 {
+func (s *SQLStore) generation(accountID int64) *atomic.Uint64 {
 	g, _ := s.gens.LoadOrStore(accountID, new(atomic.Uint64))
 	return g.(*atomic.Uint64)
 }
 
 // forgetClosed is called after an application or a package of the account
 // is committed: it may be backdated and open an earlier month to close.
-func (s *Store) forgetClosed(accountID int64) { s.generation(accountID).Add(1) }
+func (s *SQLStore) forgetClosed(accountID int64) { s.generation(accountID).Add(1) }
 
 // testHookClosedChecked, when set (by tests), runs in closeAccount after it
 // found every bill stored and before it remembers so.
@@ -248,7 +248,7 @@ var testHookClosedChecked func(accountID int64)
 // closeAccount stores every bill of the account up to through (a month
 // whose close grace has passed) that is not stored yet, oldest first, all
 // in one transaction: the account is rated once.
-func (s *Store) closeAccount(ctx context.Context, accountID int64, through billing.Month, now time.Time) (n int, err error) {
+func (s *SQLStore) closeAccount(ctx context.Context, accountID int64, through billing.Month, now time.Time) (n int, err error) {
 	// Stored bills are never removed, so once every month through some
 	// month is stored it stays so, until a new application or package of
 	// the account (which may be backdated into an earlier month) moves the
@@ -366,7 +366,7 @@ func unissued(ctx context.Context, q querier, accountID int64, through billing.M
 // Each account is its own transaction, so the writer is never held for
 // long. It returns the last account id it looked at (0 when there was none
 // left) and how many bills it stored.
-func (s *Store) CloseBatch(ctx context.Context, month billing.Month, after int64, limit int, now time.Time) (last int64, issued int, err error) {
+func (s *SQLStore) CloseBatch(ctx context.Context, month billing.Month, after int64, limit int, now time.Time) (last int64, issued int, err error) {
 	if closable := billing.ClosableThrough(now, s.closeGrace); closable.Before(month) {
 		return 0, 0, domain.Invalid("month", "%s cannot be closed before %s (its end plus the close grace of %s)",
 			month, billing.FormatInstant(month.End().Add(s.closeGrace)), s.closeGrace)
@@ -404,7 +404,7 @@ func (s *Store) CloseBatch(ctx context.Context, month billing.Month, after int64
 // CloseMonth stores, for every account, every bill up to month, whose close
 // grace must have passed: the monthly close, in batches. It returns how
 // many bills it stored.
-func (s *Store) CloseMonth(ctx context.Context, month billing.Month, now time.Time) (int, error) {
+func (s *SQLStore) CloseMonth(ctx context.Context, month billing.Month, now time.Time) (int, error) {
 	total := 0
 	for after := int64(0); ; {
 		last, n, err := s.CloseBatch(ctx, month, after, closeBatchSize, now)
@@ -460,7 +460,7 @@ func roomUsage(ctx context.Context, q querier, accountID int64, month billing.Mo
 // the month of its first application or package to now's month. Months
 // whose close grace has passed are their stored bills; the others (the
 // running month, and the month just ended during its grace) are computed.
-func (s *Store) Bills(ctx context.Context, accountID int64, now time.Time) ([]billing.Bill, error) {
+func (s *SQLStore) Bills(ctx context.Context, accountID int64, now time.Time) ([]billing.Bill, error) {
 	current := billing.MonthOf(now)
 	closable := billing.ClosableThrough(now, s.closeGrace)
 	if _, err := s.closeAccount(ctx, accountID, closable, now); err != nil {

@@ -22,7 +22,7 @@ func fullDay(prefix string, day time.Time, n int) []billing.Session {
 	return out
 }
 
-func insertAt(t *testing.T, s *Store, app int64, now time.Time, sessions ...billing.Session) domain.IngestResult {
+func insertAt(t *testing.T, s *SQLStore, app int64, now time.Time, sessions ...billing.Session) domain.IngestResult {
 	t.Helper()
 	res, err := s.InsertSessions(context.Background(), app, sessions, now)
 	if err != nil {
@@ -31,7 +31,7 @@ func insertAt(t *testing.T, s *Store, app int64, now time.Time, sessions ...bill
 	return res
 }
 
-func billAt(t *testing.T, s *Store, account int64, month billing.Month, now time.Time) billing.Bill {
+func billAt(t *testing.T, s *SQLStore, account int64, month billing.Month, now time.Time) billing.Bill {
 	t.Helper()
 	b, err := s.Bill(context.Background(), account, month, now)
 	if err != nil {
@@ -40,7 +40,7 @@ func billAt(t *testing.T, s *Store, account int64, month billing.Month, now time
 	return b
 }
 
-func storedCount(t *testing.T, s *Store, account int64) int {
+func storedCount(t *testing.T, s *SQLStore, account int64) int {
 	t.Helper()
 	var n int
 	if err := s.r.QueryRow(`SELECT COUNT(*) FROM issued_bills WHERE account_id = ?`, account).Scan(&n); err != nil {

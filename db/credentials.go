@@ -21,7 +21,7 @@ import (
 func userLabel(u domain.User) string { return fmt.Sprintf("%s (%s)", u.Email, u.Role) }
 
 // passwordOf reads a user's stored hash.
-func (s *Store) passwordOf(ctx context.Context, userID int64) (string, error) {
+func (s *SQLStore) passwordOf(ctx context.Context, userID int64) (string, error) {
 	var hash string
 	err := s.rq.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -38,7 +38,7 @@ func (s *Store) passwordOf(ctx context.Context, userID int64) (string, error) {
 // "password" when the new one is refused), and ends all their sessions. It
 // returns the user with their new epoch, which the session that made the
 // change takes on to stay signed in.
-func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next string, now time.Time) (domain.User, error) {
+func (s *SQLStore) ChangePassword(ctx context.Context, userID int64, current, next string, now time.Time) (domain.User, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
 		return domain.User{}, err
@@ -73,7 +73,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next 
 
 // EndSessions ends every session of a user ("sign out everywhere") and
 // returns the user with their new epoch.
-func (s *Store) EndSessions(ctx context.Context, userID int64, now time.Time) (domain.User, error) {
+func (s *SQLStore) EndSessions(ctx context.Context, userID int64, now time.Time) (domain.User, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
 		return domain.User{}, err
@@ -90,7 +90,7 @@ func (s *Store) EndSessions(ctx context.Context, userID int64, now time.Time) (d
 
 // SetUserDisabled disables a user, which ends all their sessions, or
 // enables them again. Doing what is already done changes nothing.
-func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) (domain.User, error) {
+func (s *SQLStore) SetUserDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) (domain.User, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
 		return domain.User{}, err
@@ -123,7 +123,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool
 // stored: the token is returned once, for the admin to pass on. A new link
 // replaces the user's earlier unused ones. The current password keeps
 // working until the link is used.
-func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, now time.Time) (string, time.Time, error) {
+func (s *SQLStore) CreatePasswordReset(ctx context.Context, userID int64, now time.Time) (string, time.Time, error) {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
 		return "", time.Time{}, err
@@ -156,7 +156,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, now time.
 
 // PasswordResetUser returns the user a reset link token is for and when
 // the link expires, or ErrNotFound when it is unknown, used or expired.
-func (s *Store) PasswordResetUser(ctx context.Context, token string, now time.Time) (domain.User, time.Time, error) {
+func (s *SQLStore) PasswordResetUser(ctx context.Context, token string, now time.Time) (domain.User, time.Time, error) {
 	var userID, expires int64
 	err := s.rq.QueryRowContext(ctx, `SELECT user_id, expires_at FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
 		tokenHash(token), unix(now)).Scan(&userID, &expires)
@@ -174,7 +174,7 @@ func (s *Store) PasswordResetUser(ctx context.Context, token string, now time.Ti
 // all their sessions and spends the link. ErrNotFound when the link is
 // unknown, used or expired; a *ValidationError when the password is
 // refused (the link stays usable).
-func (s *Store) ResetPassword(ctx context.Context, token, password string, now time.Time) (domain.User, error) {
+func (s *SQLStore) ResetPassword(ctx context.Context, token, password string, now time.Time) (domain.User, error) {
 	u, _, err := s.PasswordResetUser(ctx, token, now)
 	if err != nil {
 		return domain.User{}, err
@@ -209,7 +209,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password string, now t
 // random bytes the first time it is asked for. Several servers on one
 // database get the same value: the first to ask writes it, the others read
 // it.
-func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+func (s *SQLStore) Secret(ctx context.Context, name string) ([]byte, error) {
 	var v []byte
 	err := s.rq.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
 	if err == nil {

@@ -69,7 +69,7 @@ func TestCJKPassphraseSignsIn(t *testing.T) {
 	}
 }
 
-func storedHash(t *testing.T, s *Store, email string) string {
+func storedHash(t *testing.T, s *SQLStore, email string) string {
 	t.Helper()
 	var h string
 	if err := s.r.QueryRow(`SELECT password_hash FROM users WHERE email = ?`, email).Scan(&h); err != nil {
@@ -178,7 +178,7 @@ func TestPasswordHashes(t *testing.T) {
 }
 
 // sessionRows lists the web_sessions rows of a user as token hashes.
-func sessionRows(t *testing.T, s *Store, userID int64) []string {
+func sessionRows(t *testing.T, s *SQLStore, userID int64) []string {
 	t.Helper()
 	rows, err := s.r.Query(`SELECT token_hash FROM web_sessions WHERE user_id = ? ORDER BY token_hash`, userID)
 	if err != nil {
@@ -229,7 +229,7 @@ func TestWebSessionsStoreTokenHashes(t *testing.T) {
 
 func TestCredentialLifecycle(t *testing.T) {
 	ctx := context.Background()
-	newUser := func(t *testing.T) (*Store, domain.User) {
+	newUser := func(t *testing.T) (*SQLStore, domain.User) {
 		s, _ := openTestStore(t)
 		u, err := s.CreateUser(ctx, "grace@example.com", "first-password-1", domain.RoleSupport, 0, testNow)
 		if err != nil {
@@ -243,7 +243,7 @@ func TestCredentialLifecycle(t *testing.T) {
 		}
 		return s, u
 	}
-	signsIn := func(s *Store, password string) error {
+	signsIn := func(s *SQLStore, password string) error {
 		_, err := s.Authenticate(ctx, "grace@example.com", password)
 		return err
 	}
@@ -298,8 +298,8 @@ func TestCredentialLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := signsIn(s, "first-password-1")
-		if !errors.Is(err, ErrUserDisabled) || !errors.Is(err, domain.ErrBadCredentials) {
-			t.Errorf("sign-in of the disabled user: got %v, want ErrUserDisabled, which is also ErrBadCredentials", err)
+		if !errors.Is(err, domain.ErrUserDisabled) || !errors.Is(err, domain.ErrBadCredentials) {
+			t.Errorf("sign-in of the disabled user: got %v, want domain.ErrUserDisabled, which is also ErrBadCredentials", err)
 		}
 		if got, _ := s.UserByID(ctx, u.ID); !got.Disabled || got.SessionEpoch != u.SessionEpoch+1 {
 			t.Errorf("user after disabling: %+v, want Disabled and the epoch moved on", got)

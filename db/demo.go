@@ -52,13 +52,13 @@ var demoMu sync.Mutex
 const demoStoryOneAge = 100 * 24 * time.Hour
 
 // LoadDemo loads the demo accounts as of now, unless they are loaded.
-func (s *Store) LoadDemo(ctx context.Context, now time.Time) (DemoResult, error) {
+func (s *SQLStore) LoadDemo(ctx context.Context, now time.Time) (DemoResult, error) {
 	return s.loadDemo(ctx, now, nil)
 }
 
 // loadDemo is LoadDemo with a hook called after every write; a test makes
 // it fail to cut a load short.
-func (s *Store) loadDemo(ctx context.Context, now time.Time, after func(step string) error) (DemoResult, error) {
+func (s *SQLStore) loadDemo(ctx context.Context, now time.Time, after func(step string) error) (DemoResult, error) {
 	demoMu.Lock()
 	defer demoMu.Unlock()
 	if after == nil {
@@ -108,7 +108,7 @@ func (s *Store) loadDemo(ctx context.Context, now time.Time, after func(step str
 
 // findDemoAccount finds a story's account: a demo account with its name
 // and e-mail.
-func (s *Store) findDemoAccount(ctx context.Context, name, email string) (domain.Account, bool, error) {
+func (s *SQLStore) findDemoAccount(ctx context.Context, name, email string) (domain.Account, bool, error) {
 	var id int64
 	err := s.rq.QueryRowContext(ctx, `SELECT id FROM accounts WHERE demo = 1 AND email = ? AND name = ? ORDER BY id LIMIT 1`,
 		email, name).Scan(&id)
@@ -135,7 +135,7 @@ func lastSession(sessions [][]billing.Session) string {
 // demoStoryDone reports whether a story is loaded: its account holds the
 // session the story stores last (batches are stored in order, each in its
 // own transaction, after the applications and the purchases).
-func (s *Store) demoStoryDone(ctx context.Context, st *demoStory, sessions [][]billing.Session) (bool, error) {
+func (s *SQLStore) demoStoryDone(ctx context.Context, st *demoStory, sessions [][]billing.Session) (bool, error) {
 	a, ok, err := s.findDemoAccount(ctx, st.name, st.email)
 	if err != nil || !ok {
 		return false, err
@@ -151,7 +151,7 @@ func (s *Store) demoStoryDone(ctx context.Context, st *demoStory, sessions [][]b
 
 // loadStory writes what of a story is missing: the account, the
 // applications, the purchases, then the sessions in batches.
-func (s *Store) loadStory(ctx context.Context, st *demoStory, sessions [][]billing.Session, now time.Time, res *DemoResult, after func(string) error) error {
+func (s *SQLStore) loadStory(ctx context.Context, st *demoStory, sessions [][]billing.Session, now time.Time, res *DemoResult, after func(string) error) error {
 	a, ok, err := s.findDemoAccount(ctx, st.name, st.email)
 	if err != nil {
 		return err

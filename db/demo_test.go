@@ -18,7 +18,7 @@ import (
 var demoNow = time.Date(2026, 11, 25, 12, 0, 0, 0, billing.CST)
 
 // loadedDemo opens a fresh store and loads the demo into it as of demoNow.
-func loadedDemo(t *testing.T) (*Store, DemoResult) {
+func loadedDemo(t *testing.T) (*SQLStore, DemoResult) {
 	t.Helper()
 	s, _ := openTestStore(t)
 	res, err := s.LoadDemo(context.Background(), demoNow)
@@ -29,7 +29,7 @@ func loadedDemo(t *testing.T) (*Store, DemoResult) {
 }
 
 // demoAccount finds story n's account.
-func demoAccount(t *testing.T, s *Store, n int) domain.Account {
+func demoAccount(t *testing.T, s *SQLStore, n int) domain.Account {
 	t.Helper()
 	st := demoStories(demoNow)[n-1]
 	a, ok, err := s.findDemoAccount(context.Background(), st.name, st.email)
@@ -40,7 +40,7 @@ func demoAccount(t *testing.T, s *Store, n int) domain.Account {
 }
 
 // billsByMonth is every bill of an account as of demoNow, by month.
-func billsByMonth(t *testing.T, s *Store, accountID int64) map[billing.Month]billing.Bill {
+func billsByMonth(t *testing.T, s *SQLStore, accountID int64) map[billing.Month]billing.Bill {
 	t.Helper()
 	bills, err := s.Bills(context.Background(), accountID, demoNow)
 	if err != nil {
@@ -337,7 +337,7 @@ func TestLoadDemo(t *testing.T) {
 }
 
 // demoTableCounts counts the rows of every table.
-func demoTableCounts(t *testing.T, s *Store) map[string]int {
+func demoTableCounts(t *testing.T, s *SQLStore) map[string]int {
 	t.Helper()
 	rows, err := s.r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
@@ -379,7 +379,7 @@ func TestLoadDemoTwiceChangesNothing(t *testing.T) {
 
 // demoFingerprint sums up what a load stored, whatever order it was
 // stored in.
-func demoFingerprint(t *testing.T, s *Store) []string {
+func demoFingerprint(t *testing.T, s *SQLStore) []string {
 	t.Helper()
 	var out []string
 	for _, q := range []string{

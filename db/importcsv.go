@@ -37,7 +37,7 @@ func csvError(line int, field, format string, args ...any) *domain.CSVError {
 // time, each chunk adding its usage sums to the tables, so memory does not
 // grow with the file. progress, if not nil, is told the bytes read so far
 // after each chunk and at the end.
-func (s *Store) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Reader, now time.Time, progress func(int64)) (domain.IngestResult, error) {
+func (s *SQLStore) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Reader, now time.Time, progress func(int64)) (domain.IngestResult, error) {
 	var res domain.IngestResult
 	counter := &countingReader{r: r}
 	cr := csv.NewReader(counter)

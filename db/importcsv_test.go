@@ -32,7 +32,7 @@ func csvOf(sessions ...billing.Session) string {
 }
 
 // importApp is a store with one application created on 2023-01-02 (CST).
-func importApp(t testing.TB) (*Store, domain.App) {
+func importApp(t testing.TB) (*SQLStore, domain.App) {
 	t.Helper()
 	s, _ := openTestStore(t)
 	acct := mustAccount(t, s, cstAt(2023, 1, 2, 9, 0, 0))
@@ -40,7 +40,7 @@ func importApp(t testing.TB) (*Store, domain.App) {
 	return s, app
 }
 
-func importCSV(t testing.TB, s *Store, sdkAppID int64, text string) (domain.IngestResult, error) {
+func importCSV(t testing.TB, s *SQLStore, sdkAppID int64, text string) (domain.IngestResult, error) {
 	t.Helper()
 	return s.ImportSessionsCSV(context.Background(), sdkAppID, strings.NewReader(text), testNow, nil)
 }
@@ -48,7 +48,7 @@ func importCSV(t testing.TB, s *Store, sdkAppID int64, text string) (domain.Inge
 // tableRows is everything the three usage tables hold, one string a row,
 // without ids (two stores give their accounts and apps the same ones, but
 // that is not what is compared).
-func tableRows(t testing.TB, s *Store) []string {
+func tableRows(t testing.TB, s *SQLStore) []string {
 	t.Helper()
 	var out []string
 	for _, q := range []string{
@@ -75,7 +75,7 @@ func tableRows(t testing.TB, s *Store) []string {
 }
 
 // tableCounts is how many rows the sessions and usage tables hold.
-func tableCounts(t testing.TB, s *Store) [3]int {
+func tableCounts(t testing.TB, s *SQLStore) [3]int {
 	t.Helper()
 	var n [3]int
 	for i, table := range []string{"sessions", "usage_daily", "usage_room_monthly"} {

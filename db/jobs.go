@@ -10,7 +10,7 @@ import (
 
 // JobState is what the background job name recorded last with
 // SetJobState; "" when nothing yet.
-func (s *Store) JobState(ctx context.Context, name string) (string, error) {
+func (s *SQLStore) JobState(ctx context.Context, name string) (string, error) {
 	var state string
 	err := s.rq.QueryRowContext(ctx, `SELECT state FROM job_state WHERE name = ?`, name).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -23,7 +23,7 @@ func (s *Store) JobState(ctx context.Context, name string) (string, error) {
 }
 
 // SetJobState records how far the background job name has come.
-func (s *Store) SetJobState(ctx context.Context, name, state string, now time.Time) error {
+func (s *SQLStore) SetJobState(ctx context.Context, name, state string, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_state (name, state, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`, name, state, unix(now)); err != nil {
@@ -37,7 +37,7 @@ func (s *Store) SetJobState(ctx context.Context, name, state string, now time.Ti
 // database, for the job queue: it queues and fetches its jobs through it
 // while the store's own writer serves requests. SQLite orders the two by
 // its write lock; the busy timeout makes each wait for the other.
-func (s *Store) OpenJobPool() (*sql.DB, error) {
+func (s *SQLStore) OpenJobPool() (*sql.DB, error) {
 	p, err := sql.Open("sqlite", dsn(s.path, true))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open the job pool: %w", err)
@@ -47,7 +47,7 @@ func (s *Store) OpenJobPool() (*sql.DB, error) {
 }
 
 // CountIssuedBills counts the stored bills of every account.
-func (s *Store) CountIssuedBills(ctx context.Context) (int, error) {
+func (s *SQLStore) CountIssuedBills(ctx context.Context) (int, error) {
 	var n int
 	if err := s.rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM issued_bills`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: unable to count issued bills: %w", err)

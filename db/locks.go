@@ -22,7 +22,7 @@ import (
 // The lock is read first through the read pool, so that a second import
 // is refused at once rather than after waiting for the writer, which a
 // running import keeps busy.
-func (s *Store) LockImport(ctx context.Context, accountID int64, now time.Time, ttl time.Duration) (release func(), until time.Time, err error) {
+func (s *SQLStore) LockImport(ctx context.Context, accountID int64, now time.Time, ttl time.Duration) (release func(), until time.Time, err error) {
 	var expires int64
 	err = s.rq.QueryRowContext(ctx, `SELECT expires_at FROM import_locks WHERE account_id = ?`, accountID).Scan(&expires)
 	switch {

@@ -21,7 +21,7 @@ const maxIdempotencyKeyLen = 255
 // the same key on the same account returns the package it bought the
 // first time (created false) and buys nothing; the same key with another
 // plan is ErrIdempotencyConflict.
-func (s *Store) Purchase(ctx context.Context, accountID int64, planCode string, at time.Time, key string, now time.Time) (billing.Package, bool, error) {
+func (s *SQLStore) Purchase(ctx context.Context, accountID int64, planCode string, at time.Time, key string, now time.Time) (billing.Package, bool, error) {
 	planCode = strings.TrimSpace(planCode)
 	plan, ok := billing.LookupPlan(planCode)
 	switch {
@@ -112,7 +112,7 @@ func scanPackage(row scanner) (billing.Package, error) {
 }
 
 // Packages lists an account's packages in purchase order.
-func (s *Store) Packages(ctx context.Context, accountID int64) ([]billing.Package, error) {
+func (s *SQLStore) Packages(ctx context.Context, accountID int64) ([]billing.Package, error) {
 	return packagesOf(ctx, s.rq, accountID)
 }
 

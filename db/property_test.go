@@ -133,7 +133,7 @@ func genPropCase(seed uint64) propCase {
 
 // propStore is one store loaded with a case.
 type propStore struct {
-	s       *Store
+	s       *SQLStore
 	account int64
 	apps    []int64 // SDKAppIDs, in the order of propCase.apps
 }

@@ -19,7 +19,7 @@ var quotaQueries = map[domain.Quota]string{
 // bound. It counts before the change it guards, outside its transaction:
 // requests that race may pass the quota by as many as run at once, which
 // a quota meant to stop runaway scripts allows.
-func (s *Store) CheckQuota(ctx context.Context, accountID int64, q domain.Quota, limit int) error {
+func (s *SQLStore) CheckQuota(ctx context.Context, accountID int64, q domain.Quota, limit int) error {
 	if limit <= 0 {
 		return nil
 	}

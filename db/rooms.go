@@ -12,7 +12,7 @@ import (
 
 // RoomSessions lists a room's finished sessions that overlap [from, until),
 // in the order users joined.
-func (s *Store) RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error) {
+func (s *SQLStore) RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error) {
 	rows, err := s.rq.QueryContext(ctx, `
 		SELECT COALESCE(session_id, ''), user_id, joined_at, left_at FROM sessions
 		WHERE sdk_app_id = ? AND room_id = ? AND joined_at >= ? AND joined_at < ? AND left_at > ?
@@ -37,7 +37,7 @@ func (s *Store) RoomSessions(ctx context.Context, sdkAppID int64, room string, f
 
 // LastRoomDay is the CST day of the room's latest session start; zero when
 // the room has none.
-func (s *Store) LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error) {
+func (s *SQLStore) LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error) {
 	var last *int64
 	if err := s.rq.QueryRowContext(ctx, `SELECT MAX(joined_at) FROM sessions WHERE sdk_app_id = ? AND room_id = ?`,
 		sdkAppID, room).Scan(&last); err != nil {
@@ -50,7 +50,7 @@ func (s *Store) LastRoomDay(ctx context.Context, sdkAppID int64, room string) (t
 }
 
 // LiveSessions lists who is in a room now, in the order they joined.
-func (s *Store) LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]domain.LiveSession, error) {
+func (s *SQLStore) LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]domain.LiveSession, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT session_id, user_id, joined_at FROM live_sessions
 		WHERE sdk_app_id = ? AND room_id = ? ORDER BY joined_at, user_id`, sdkAppID, room)
 	if err != nil {

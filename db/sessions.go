@@ -23,7 +23,7 @@ import (
 // order, so a row may duplicate or contradict an earlier row of the batch.
 // The per-day and per-room sums are updated in the same transaction. It sets
 // each session's App and truncates its instants to the second in place.
-func (s *Store) InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (domain.IngestResult, error) {
+func (s *SQLStore) InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (domain.IngestResult, error) {
 	var res domain.IngestResult
 	if len(sessions) == 0 {
 		return res, domain.Invalid("sessions", "holds no session")
@@ -192,7 +192,7 @@ func conflictWith(ctx context.Context, tx *sql.Tx, s billing.Session) (string, e
 // account cannot start calls (R5): ErrServiceClosed. The status is read in
 // the same transaction as the insert, so two joins cannot both slip past
 // the last of a trial.
-func (s *Store) Join(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (string, error) {
+func (s *SQLStore) Join(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (string, error) {
 	if err := domain.CheckRoomUser(room, user); err != nil {
 		return "", err
 	}
@@ -233,7 +233,7 @@ func (s *Store) Join(ctx context.Context, sdkAppID int64, room, user string, now
 // longer than MaxSessionLength is stored cut at CST midnights, one row per
 // day (ids suffixed #2, #3, ...), so that every stored row stays within the
 // limit the usage queries rely on.
-func (s *Store) Leave(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (billing.Session, error) {
+func (s *SQLStore) Leave(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (billing.Session, error) {
 	if err := domain.CheckRoomUser(room, user); err != nil {
 		return billing.Session{}, err
 	}

@@ -11,7 +11,7 @@ import (
 
 // Standing rates the account up to at, counting calls still in progress as
 // if they ended at at. ErrNotFound when there is no such account.
-func (s *Store) Standing(ctx context.Context, accountID int64, at time.Time) (domain.Standing, error) {
+func (s *SQLStore) Standing(ctx context.Context, accountID int64, at time.Time) (domain.Standing, error) {
 	var st domain.Standing
 	err := s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
@@ -25,7 +25,7 @@ func (s *Store) Standing(ctx context.Context, accountID int64, at time.Time) (do
 }
 
 // Status is the account's service status at at (R5).
-func (s *Store) Status(ctx context.Context, accountID int64, at time.Time) (billing.Status, error) {
+func (s *SQLStore) Status(ctx context.Context, accountID int64, at time.Time) (billing.Status, error) {
 	var status billing.Status
 	err := s.readTx(ctx, func(tx querier) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {

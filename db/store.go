@@ -19,10 +19,10 @@ import (
 	"rtcbill/billing"
 )
 
-// Store is the SQLite database. Writes go through one connection, so they
+// SQLStore is the store on SQLite. Writes go through one connection, so they
 // never wait on each other's locks; reads use a pool of read-only
 // connections that see WAL snapshots while a write runs.
-type Store struct {
+type SQLStore struct {
 	w *sql.DB
 	r *sql.DB
 	// rq reads through the read pool with prepared statements: a page
@@ -50,10 +50,10 @@ type Store struct {
 
 // SetCloseGrace sets how long after a month's end its bill waits before it
 // may be stored (billing.DefaultCloseGrace unless set). Call it before use.
-func (s *Store) SetCloseGrace(d time.Duration) { s.closeGrace = d }
+func (s *SQLStore) SetCloseGrace(d time.Duration) { s.closeGrace = d }
 
 // CloseGrace is the wait after a month's end before its bill is stored.
-func (s *Store) CloseGrace() time.Duration { return s.closeGrace }
+func (s *SQLStore) CloseGrace() time.Duration { return s.closeGrace }
 
 // issuedCache holds decoded issued bills, at most issuedCacheSize; when full
 // it starts afresh, which is enough for bills read in bursts.
@@ -110,7 +110,7 @@ func dsn(path string, write bool) string {
 
 // Open opens (creating it if needed) the database at path and applies the
 // embedded migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (*SQLStore, error) {
 	w, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
@@ -127,16 +127,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store: unable to open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &Store{w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}, path: path, closeGrace: billing.DefaultCloseGrace}, nil
+	return &SQLStore{w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}, path: path, closeGrace: billing.DefaultCloseGrace}, nil
 }
 
 // Close closes both pools; the last connection to close checkpoints the WAL.
-func (s *Store) Close() error {
+func (s *SQLStore) Close() error {
 	return errors.Join(s.rq.cache.close(), s.r.Close(), s.w.Close())
 }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *SQLStore) Ping(ctx context.Context) error {
 	var one int
 	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("store: ping failed: %w", err)
@@ -152,7 +152,7 @@ type querier interface {
 }
 
 // inTx runs fn in a write transaction, committed when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *SQLStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: unable to begin: %w", err)
@@ -169,7 +169,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // readTx runs fn in a read transaction: one consistent snapshot, read
 // with the read pool's prepared statements.
-func (s *Store) readTx(ctx context.Context, fn func(q querier) error) error {
+func (s *SQLStore) readTx(ctx context.Context, fn func(q querier) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("store: unable to begin read: %w", err)
@@ -277,7 +277,7 @@ func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
 // whenever a session, a package or an application is recorded, by this
 // process or another. Rowids only grow, so their maxima are enough, and
 // reading them costs a look at the end of each table.
-func (s *Store) DataVersion(ctx context.Context) (string, error) {
+func (s *SQLStore) DataVersion(ctx context.Context) (string, error) {
 	var sessions, packages, apps int64
 	err := s.rq.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM sessions),
 		(SELECT COALESCE(MAX(id), 0) FROM packages), (SELECT COALESCE(MAX(sdk_app_id), 0) FROM apps)`).Scan(&sessions, &packages, &apps)

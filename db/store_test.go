@@ -27,7 +27,7 @@ func cstAt(y int, mo time.Month, d, h, mi, s int) time.Time {
 }
 
 // openTestStore opens a fresh SQLite file in t's temporary directory.
-func openTestStore(t testing.TB) (*Store, string) {
+func openTestStore(t testing.TB) (*SQLStore, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rtcbill.db")
 	s, err := Open(context.Background(), path)
@@ -42,7 +42,7 @@ func openTestStore(t testing.TB) (*Store, string) {
 	return s, path
 }
 
-func mustAccount(t testing.TB, s *Store, at time.Time) domain.Account {
+func mustAccount(t testing.TB, s *SQLStore, at time.Time) domain.Account {
 	t.Helper()
 	a, err := s.CreateAccount(context.Background(), "Acme 实时音视频", "billing@example.com", at, testNow)
 	if err != nil {
@@ -51,7 +51,7 @@ func mustAccount(t testing.TB, s *Store, at time.Time) domain.Account {
 	return a
 }
 
-func mustApp(t testing.TB, s *Store, accountID int64, at time.Time) (domain.App, bool) {
+func mustApp(t testing.TB, s *SQLStore, accountID int64, at time.Time) (domain.App, bool) {
 	t.Helper()
 	app, granted, err := s.CreateApp(context.Background(), accountID, "demo app", at, testNow)
 	if err != nil {
@@ -60,7 +60,7 @@ func mustApp(t testing.TB, s *Store, accountID int64, at time.Time) (domain.App,
 	return app, granted
 }
 
-func mustPurchase(t testing.TB, s *Store, accountID int64, plan string, at time.Time) billing.Package {
+func mustPurchase(t testing.TB, s *SQLStore, accountID int64, plan string, at time.Time) billing.Package {
 	t.Helper()
 	p, created, err := s.Purchase(context.Background(), accountID, plan, at, "", testNow)
 	if err != nil {
@@ -72,7 +72,7 @@ func mustPurchase(t testing.TB, s *Store, accountID int64, plan string, at time.
 	return p
 }
 
-func mustInsert(t testing.TB, s *Store, sdkAppID int64, sessions ...billing.Session) domain.IngestResult {
+func mustInsert(t testing.TB, s *SQLStore, sdkAppID int64, sessions ...billing.Session) domain.IngestResult {
 	t.Helper()
 	res, err := s.InsertSessions(context.Background(), sdkAppID, sessions, testNow)
 	if err != nil {
@@ -93,7 +93,7 @@ type usageTotals struct {
 	RoomSeconds    int64
 }
 
-func readTotals(t testing.TB, s *Store) usageTotals {
+func readTotals(t testing.TB, s *SQLStore) usageTotals {
 	t.Helper()
 	var u usageTotals
 	ctx := context.Background()
@@ -123,7 +123,7 @@ func TestMigrations(t *testing.T) {
 		name    string
 		applied int64
 	}
-	read := func(t *testing.T, s *Store) []row {
+	read := func(t *testing.T, s *SQLStore) []row {
 		t.Helper()
 		rows, err := s.r.QueryContext(ctx, `SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
 		if err != nil {

@@ -22,7 +22,7 @@ func hashToken(token string) string {
 
 // CreateAPIToken makes a token for the account and returns it in clear,
 // the only time it is ever available.
-func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (domain.APIToken, string, error) {
+func (s *SQLStore) CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (domain.APIToken, string, error) {
 	name, err := checkName("name", name)
 	if err != nil {
 		return domain.APIToken{}, "", err
@@ -56,7 +56,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, accountID int64, name string
 
 // RevokeAPIToken stops a token of the account from working; ErrNotFound
 // when the account has no such token.
-func (s *Store) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, now time.Time) error {
+func (s *SQLStore) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var name, prefix string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL
@@ -72,7 +72,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, no
 }
 
 // APITokens lists an account's tokens, newest first.
-func (s *Store) APITokens(ctx context.Context, accountID int64) ([]domain.APIToken, error) {
+func (s *SQLStore) APITokens(ctx context.Context, accountID int64) ([]domain.APIToken, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
 		FROM api_tokens WHERE account_id = ? ORDER BY id DESC`, accountID)
 	if err != nil {
@@ -101,7 +101,7 @@ func (s *Store) APITokens(ctx context.Context, accountID int64) ([]domain.APITok
 // AccountForToken finds the account a customer token reaches; ErrNotFound
 // for an unknown or revoked token. The lookup is by hash, so the clear token
 // is never compared or stored.
-func (s *Store) AccountForToken(ctx context.Context, token string) (int64, int64, error) {
+func (s *SQLStore) AccountForToken(ctx context.Context, token string) (int64, int64, error) {
 	if !strings.HasPrefix(token, domain.TokenPrefix) {
 		return 0, 0, fmt.Errorf("store: token: %w", domain.ErrNotFound)
 	}
@@ -118,7 +118,7 @@ func (s *Store) AccountForToken(ctx context.Context, token string) (int64, int64
 }
 
 // TouchAPIToken records when a token was last used, at most once a minute.
-func (s *Store) TouchAPIToken(ctx context.Context, tokenID int64, now time.Time) error {
+func (s *SQLStore) TouchAPIToken(ctx context.Context, tokenID int64, now time.Time) error {
 	_, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND COALESCE(last_used_at, 0) < ?`,
 		unix(now), tokenID, unix(now)-60)
 	return err

@@ -11,13 +11,6 @@ import (
 	"rtcbill/domain"
 )
 
-// ErrUserDisabled is a sign-in with the right password of a disabled user.
-// It is also ErrBadCredentials, so that it gets the same answer.
-var ErrUserDisabled = fmt.Errorf("%w (the user is disabled)", domain.ErrBadCredentials)
-
-// ErrEmailTaken is a sign-up or a new user with an e-mail already in use.
-var ErrEmailTaken = errors.New("store: e-mail already has a user")
-
 func checkEmail(email string) (string, error) { return domain.CleanEmail("email", email) }
 
 func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
@@ -31,7 +24,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role domain
 		return u, fmt.Errorf("store: unable to look up the e-mail: %w", err)
 	}
 	if taken > 0 {
-		return u, fmt.Errorf("store: %s: %w", email, ErrEmailTaken)
+		return u, fmt.Errorf("store: %s: %w", email, domain.ErrEmailTaken)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, account_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 		email, hash, string(role), account, unix(u.CreatedAt))
@@ -44,7 +37,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role domain
 
 // CreateUser adds a user. A customer needs the account they belong to;
 // staff need none.
-func (s *Store) CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
+func (s *SQLStore) CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
 	email, err := checkEmail(email)
 	if err != nil {
 		return domain.User{}, err
@@ -73,7 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, email, password string, role dom
 
 // SignUp opens an account named name for a new customer and their user, in
 // one transaction.
-func (s *Store) SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error) {
+func (s *SQLStore) SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error) {
 	name, err := checkName("name", name)
 	if err != nil {
 		return domain.User{}, domain.Account{}, err
@@ -104,10 +97,10 @@ func (s *Store) SignUp(ctx context.Context, name, email, password string, now ti
 }
 
 // Authenticate checks an e-mail and password: ErrBadCredentials when either
-// is wrong, ErrUserDisabled when both are right but the user is disabled.
+// is wrong, domain.ErrUserDisabled when both are right but the user is disabled.
 // A password right against a hash of older parameters (bcrypt, before
 // argon2id) is hashed again with today's.
-func (s *Store) Authenticate(ctx context.Context, email, password string) (domain.User, error) {
+func (s *SQLStore) Authenticate(ctx context.Context, email, password string) (domain.User, error) {
 	var u domain.User
 	var hash string
 	var account, disabled sql.NullInt64
@@ -133,7 +126,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (domai
 	}
 	u.AccountID, u.CreatedAt, u.Disabled = account.Int64, fromUnix(created), disabled.Valid
 	if u.Disabled {
-		return domain.User{}, ErrUserDisabled
+		return domain.User{}, domain.ErrUserDisabled
 	}
 	if stale {
 		// The sign-in goes on if this fails: the old hash still works,
@@ -156,7 +149,7 @@ type cachedUser struct {
 }
 
 // UserByID fetches a user; ErrNotFound when there is none.
-func (s *Store) UserByID(ctx context.Context, id int64) (domain.User, error) {
+func (s *SQLStore) UserByID(ctx context.Context, id int64) (domain.User, error) {
 	now := time.Now()
 	if v, ok := s.users.Load(id); ok && now.Sub(v.(cachedUser).read) < userTTL {
 		return v.(cachedUser).u, nil
@@ -170,7 +163,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (domain.User, error) {
 	return u, err
 }
 
-func (s *Store) userByID(ctx context.Context, id int64) (domain.User, error) {
+func (s *SQLStore) userByID(ctx context.Context, id int64) (domain.User, error) {
 	var u domain.User
 	var account, disabled sql.NullInt64
 	var created int64
@@ -187,7 +180,7 @@ func (s *Store) userByID(ctx context.Context, id int64) (domain.User, error) {
 }
 
 // Users lists every user, staff first, then by e-mail.
-func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
+func (s *SQLStore) Users(ctx context.Context) ([]domain.User, error) {
 	rows, err := s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
 		FROM users ORDER BY role = 'customer', email`)
 	if err != nil {
@@ -208,7 +201,7 @@ func (s *Store) Users(ctx context.Context) ([]domain.User, error) {
 }
 
 // IsDemo reports whether an account is a demo account (sales may work on it).
-func (s *Store) IsDemo(ctx context.Context, accountID int64) (bool, error) {
+func (s *SQLStore) IsDemo(ctx context.Context, accountID int64) (bool, error) {
 	var demo bool
 	err := s.rq.QueryRowContext(ctx, `SELECT demo FROM accounts WHERE id = ?`, accountID).Scan(&demo)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -21,13 +21,13 @@ import (
 // webSessionReuse, so that a session ended or renewed by another process
 // on the same database is seen here soon after.
 type WebSessions struct {
-	s *Store
+	s *SQLStore
 	// userOf reads whose session it is from its data (0: nobody's).
 	userOf func(data []byte) int64
 }
 
 // WebSessions returns the session store.
-func (s *Store) WebSessions() WebSessions { return WebSessions{s: s} }
+func (s *SQLStore) WebSessions() WebSessions { return WebSessions{s: s} }
 
 // WithOwner returns the session store that records, beside each session,
 // the user userOf finds in its data, so that EndSessions can end them all.
@@ -180,7 +180,7 @@ func endSessions(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {
 
 // forgetUser drops what this process remembers of a user and their
 // sessions, after a change to them is committed.
-func (s *Store) forgetUser(userID int64) {
+func (s *SQLStore) forgetUser(userID int64) {
 	s.users.Delete(userID)
 	s.sessions.dropUser(userID)
 }

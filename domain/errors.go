@@ -41,3 +41,10 @@ var ErrBackupExists = errors.New("store: backup target already exists")
 // ErrImportBusy is an import refused because another import of the same
 // account is in progress, on this server or another sharing the database.
 var ErrImportBusy = errors.New("store: an import of this account is in progress")
+
+// ErrUserDisabled is a sign-in with the right password of a disabled user.
+// It is also ErrBadCredentials, so that it gets the same answer.
+var ErrUserDisabled = fmt.Errorf("%w (the user is disabled)", ErrBadCredentials)
+
+// ErrEmailTaken is a sign-up or a new user with an e-mail already in use.
+var ErrEmailTaken = errors.New("store: e-mail already has a user")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
 	"rtcbill/domain"
 	"rtcbill/views"
 )
@@ -221,7 +220,7 @@ func (h *Handler) submitUser(c echo.Context) error {
 			form.RejectAccount(form.Role, account == 0)
 		}
 		return h.renderUsers(c, http.StatusUnprocessableEntity, form, "")
-	case errors.Is(err, db.ErrEmailTaken):
+	case errors.Is(err, domain.ErrEmailTaken):
 		form.RejectTakenEmail()
 		return h.renderUsers(c, http.StatusConflict, form, "")
 	case errors.Is(err, domain.ErrNotFound):

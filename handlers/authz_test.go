@@ -304,7 +304,7 @@ func authzServer(t *testing.T, path string, edit func(*handlers.Config)) *env {
 // application created in July 2019 (with the trial), a starter bought in
 // August, calls in room "lobby" in August, a user still in the room, and a
 // customer API token.
-func authzAccount(t *testing.T, store *db.Store, name, email string, demo bool) (authzTarget, string) {
+func authzAccount(t *testing.T, store db.Store, name, email string, demo bool) (authzTarget, string) {
 	t.Helper()
 	ctx := context.Background()
 	create := store.CreateAccount

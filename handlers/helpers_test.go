@@ -60,7 +60,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t     testing.TB
 	e     *echo.Echo
-	store *db.Store
+	store db.Store
 	path  string
 	clock *clock
 	ro    *sql.DB // read-only view of the same file, for row counts

@@ -25,7 +25,7 @@ const BodyLimit = "8M"
 
 // Config is what the handlers need from main.
 type Config struct {
-	Store *db.Store
+	Store db.Store
 	// AdminToken is the staff token; empty means no staff token exists.
 	AdminToken string
 	// SecureCookies marks the console's cookies Secure, with the __Host-
@@ -57,7 +57,7 @@ type Config struct {
 
 // Handler serves rtcbill.
 type Handler struct {
-	store    *db.Store
+	store    db.Store
 	staff    []byte
 	now      func() time.Time
 	log      *slog.Logger

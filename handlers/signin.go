@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
-	"rtcbill/db"
 	"rtcbill/domain"
 	"rtcbill/views"
 )
@@ -80,7 +79,7 @@ func (h *Handler) submitSignIn(c echo.Context) error {
 		if a, err := mail.ParseAddress(email); tooLong || (err == nil && a.Address == email) {
 			detail = email
 		}
-		if errors.Is(err, db.ErrUserDisabled) {
+		if errors.Is(err, domain.ErrUserDisabled) {
 			detail += " (disabled user)"
 		}
 		if err := h.store.Audit(ctx, now, domain.AuditSignInFailed, 0, detail); err != nil {
@@ -184,7 +183,7 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 			page.PasswordError = views.PasswordMsg(domain.CheckPassword(c.FormValue("password"), page.Email)).Text(ctx)
 		}
 		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
-	case errors.Is(err, db.ErrEmailTaken):
+	case errors.Is(err, domain.ErrEmailTaken):
 		// Not "this e-mail has an account": the way on for its owner.
 		page.EmailError = views.T(ctx, "limits.signup.email_unavailable")
 		return render(c, http.StatusConflict, views.SignUp(page))

@@ -39,7 +39,7 @@ const CloseBatchSize = 500
 
 // Config is what the scheduler needs.
 type Config struct {
-	Store  *db.Store
+	Store  db.Store
 	Logger *slog.Logger
 	Now    func() time.Time
 	// Every is how often the leader looks for months to close (default a

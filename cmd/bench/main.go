@@ -175,7 +175,7 @@ func round(v float64, places int) float64 {
 
 // newAccount opens a store at path with one active account: an app created
 // long before benchMonth and an Enterprise bought before it.
-func newAccount(ctx context.Context, path string) (*db.Store, int64, int64, error) {
+func newAccount(ctx context.Context, path string) (db.Store, int64, int64, error) {
 	s, err := db.Open(ctx, path)
 	if err != nil {
 		return nil, 0, 0, err
@@ -338,7 +338,7 @@ func benchBill(dir string, maxSessions int) ([]result, map[int]string, error) {
 	ctx := context.Background()
 	sizes := []int{10_000, 100_000, maxSessions}
 	paths := map[int]string{}
-	stores := map[int]*db.Store{}
+	stores := map[int]db.Store{}
 	accounts, apps := map[int]int64{}, map[int]int64{}
 	defer func() {
 		for _, s := range stores {
