@@ -27,6 +27,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/demo"
 	"rtcbill/domain"
 	"rtcbill/handlers"
 	"rtcbill/jobs"
@@ -489,7 +490,7 @@ func demoCommand(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	res, err := store.LoadDemo(ctx, time.Now())
+	res, err := demo.Load(ctx, store, time.Now())
 	if err != nil {
 		return err
 	}

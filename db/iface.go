@@ -74,8 +74,9 @@ type Store interface {
 	Audit(ctx context.Context, at time.Time, action string, accountID int64, detail string) error
 	AuditLog(ctx context.Context, accountID int64, page int) ([]domain.AuditEntry, bool, error)
 
-	// Demo data
-	LoadDemo(ctx context.Context, now time.Time) (DemoResult, error)
+	// What the demo loader (package demo) looks up
+	FindDemoAccount(ctx context.Context, name, email string) (domain.Account, bool, error)
+	HasSession(ctx context.Context, accountID int64, sessionID string) (bool, error)
 
 	// Background jobs
 	JobState(ctx context.Context, name string) (string, error)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"rtcbill/db"
+	"rtcbill/demo"
 	"rtcbill/views"
 )
 
@@ -20,7 +20,7 @@ import (
 func (h *Handler) submitDemo(c echo.Context) error {
 	// The load runs to its end even if the admin leaves the page.
 	ctx := context.WithoutCancel(c.Request().Context())
-	res, err := h.store.LoadDemo(ctx, h.now())
+	res, err := demo.Load(ctx, h.store, h.now())
 	if err != nil {
 		h.log.Error("loading the demo accounts", "error", err)
 		lctx := c.Request().Context()
@@ -36,6 +36,6 @@ func (h *Handler) submitDemo(c echo.Context) error {
 	if res.AlreadyLoaded {
 		outcome = "already"
 	}
-	q := url.Values{"q": {"@" + db.DemoEmailDomain}, "demo": {outcome}}
+	q := url.Values{"q": {"@" + demo.EmailDomain}, "demo": {outcome}}
 	return c.Redirect(http.StatusSeeOther, "/accounts?"+q.Encode())
 }

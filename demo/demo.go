@@ -1,26 +1,10 @@
-package db
-
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"math/rand/v2"
-	"slices"
-	"sync"
-	"time"
-
-	"rtcbill/billing"
-
-	"rtcbill/domain"
-)
-
-// The demo data (`rtcbill demo`, the admins' button): five accounts that
-// each tell a story of the rule book, with applications and packages in the
-// past and months of sessions from a seeded generator. Everything is placed
-// relative to one instant, the anchor, so that a load is the same given the
-// same now. The stories only call the Store's own methods, so the demo
-// holds nothing the console could not have recorded itself.
+// Package demo loads the demo data (`rtcbill demo`, the admins' button):
+// five accounts that each tell a story of the rule book, with applications
+// and packages in the past and months of sessions from a seeded generator.
+// Everything is placed relative to one instant, the anchor, so that a load
+// is the same given the same now. The stories only call the db.Store's
+// methods, so the demo holds nothing the console could not have recorded
+// itself, on either database.
 //
 // Loading twice changes nothing: a story is complete once its last session
 // is stored, and a load whose five stories are complete writes nothing. A
@@ -30,50 +14,65 @@ import (
 // counted as duplicates after), and the anchor of the first run is
 // recovered from the first story's account, so the rest is generated
 // exactly as the first run would have.
+package demo
 
-// DemoEmailDomain is the domain of the demo accounts' e-mails: searching
-// the accounts for it lists them.
-const DemoEmailDomain = "demo.rtcbill.example"
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
 
-// DemoResult says what LoadDemo did.
-type DemoResult struct {
+	"rtcbill/billing"
+	"rtcbill/db"
+	"rtcbill/domain"
+)
+
+// EmailDomain is the domain of the demo accounts' e-mails: searching the
+// accounts for it lists them.
+const EmailDomain = "demo.rtcbill.example"
+
+// Result says what Load did.
+type Result struct {
 	AlreadyLoaded bool
 	Accounts      int // accounts created by this load
 	Sessions      int // sessions stored by this load
 }
 
-// demoMu serialises loads within one process, so that a double click on
+// loadMu serialises loads within one process, so that a double click on
 // the admins' button cannot create a story's account twice.
-var demoMu sync.Mutex
+var loadMu sync.Mutex
 
 // demoStoryOneAge is how long before the anchor the first story's account
 // was opened: an exact duration, so that a later run can recover the
 // anchor from that account.
 const demoStoryOneAge = 100 * 24 * time.Hour
 
-// LoadDemo loads the demo accounts as of now, unless they are loaded.
-func (s *SQLStore) LoadDemo(ctx context.Context, now time.Time) (DemoResult, error) {
-	return s.loadDemo(ctx, now, nil)
+// Load loads the demo accounts into store as of now, unless they are
+// loaded.
+func Load(ctx context.Context, store db.Store, now time.Time) (Result, error) {
+	return load(ctx, store, now, nil)
 }
 
-// loadDemo is LoadDemo with a hook called after every write; a test makes
-// it fail to cut a load short.
-func (s *SQLStore) loadDemo(ctx context.Context, now time.Time, after func(step string) error) (DemoResult, error) {
-	demoMu.Lock()
-	defer demoMu.Unlock()
+// load is Load with a hook called after every write; a test makes it fail
+// to cut a load short.
+func load(ctx context.Context, s db.Store, now time.Time, after func(step string) error) (Result, error) {
+	loadMu.Lock()
+	defer loadMu.Unlock()
 	if after == nil {
 		after = func(string) error { return nil }
 	}
-	var res DemoResult
+	var res Result
 	anchor := now.Truncate(time.Second)
 	first := demoStories(anchor)[0]
-	if a, ok, err := s.findDemoAccount(ctx, first.name, first.email); err != nil {
+	if a, ok, err := s.FindDemoAccount(ctx, first.name, first.email); err != nil {
 		return res, err
 	} else if ok {
 		// An earlier load began here: finish it as it began.
 		anchor = a.CreatedAt.Add(demoStoryOneAge)
 		if anchor.After(now) {
-			return res, fmt.Errorf("store: the demo was begun as of %s, after now (%s): is the clock right?",
+			return res, fmt.Errorf("demo: the demo was begun as of %s, after now (%s): is the clock right?",
 				billing.FormatInstant(anchor), billing.FormatInstant(now))
 		}
 	}
@@ -82,7 +81,7 @@ func (s *SQLStore) loadDemo(ctx context.Context, now time.Time, after func(step 
 	todo := 0
 	for i := range stories {
 		sessions[i] = stories[i].generate(anchor)
-		done, err := s.demoStoryDone(ctx, &stories[i], sessions[i])
+		done, err := storyDone(ctx, s, &stories[i], sessions[i])
 		if err != nil {
 			return res, err
 		}
@@ -93,33 +92,17 @@ func (s *SQLStore) loadDemo(ctx context.Context, now time.Time, after func(step 
 		}
 	}
 	if todo == 0 {
-		return DemoResult{AlreadyLoaded: true}, nil
+		return Result{AlreadyLoaded: true}, nil
 	}
 	for i := range stories {
 		if sessions[i] == nil {
 			continue
 		}
-		if err := s.loadStory(ctx, &stories[i], sessions[i], now, &res, after); err != nil {
-			return res, fmt.Errorf("store: loading demo story %d (%s): %w", stories[i].n, stories[i].name, err)
+		if err := loadStory(ctx, s, &stories[i], sessions[i], now, &res, after); err != nil {
+			return res, fmt.Errorf("demo: loading story %d (%s): %w", stories[i].n, stories[i].name, err)
 		}
 	}
 	return res, nil
-}
-
-// findDemoAccount finds a story's account: a demo account with its name
-// and e-mail.
-func (s *SQLStore) findDemoAccount(ctx context.Context, name, email string) (domain.Account, bool, error) {
-	var id int64
-	err := s.rq.QueryRowContext(ctx, `SELECT id FROM accounts WHERE demo = 1 AND email = ? AND name = ? ORDER BY id LIMIT 1`,
-		email, name).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Account{}, false, nil
-	}
-	if err != nil {
-		return domain.Account{}, false, fmt.Errorf("store: unable to look up demo account %s: %w", email, err)
-	}
-	a, err := accountByID(ctx, s.rq, id)
-	return a, err == nil, err
 }
 
 // lastSession is the id of the session a story stores last.
@@ -132,27 +115,25 @@ func lastSession(sessions [][]billing.Session) string {
 	return ""
 }
 
-// demoStoryDone reports whether a story is loaded: its account holds the
+// storyDone reports whether a story is loaded: its account holds the
 // session the story stores last (batches are stored in order, each in its
 // own transaction, after the applications and the purchases).
-func (s *SQLStore) demoStoryDone(ctx context.Context, st *demoStory, sessions [][]billing.Session) (bool, error) {
-	a, ok, err := s.findDemoAccount(ctx, st.name, st.email)
+func storyDone(ctx context.Context, s db.Store, st *demoStory, sessions [][]billing.Session) (bool, error) {
+	a, ok, err := s.FindDemoAccount(ctx, st.name, st.email)
 	if err != nil || !ok {
 		return false, err
 	}
-	var done bool
-	err = s.rq.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions s JOIN apps a ON a.sdk_app_id = s.sdk_app_id
-		WHERE a.account_id = ? AND s.session_id = ?)`, a.ID, lastSession(sessions)).Scan(&done)
+	done, err := s.HasSession(ctx, a.ID, lastSession(sessions))
 	if err != nil {
-		return false, fmt.Errorf("store: unable to check demo story %d: %w", st.n, err)
+		return false, fmt.Errorf("demo: unable to check story %d: %w", st.n, err)
 	}
 	return done, nil
 }
 
 // loadStory writes what of a story is missing: the account, the
 // applications, the purchases, then the sessions in batches.
-func (s *SQLStore) loadStory(ctx context.Context, st *demoStory, sessions [][]billing.Session, now time.Time, res *DemoResult, after func(string) error) error {
-	a, ok, err := s.findDemoAccount(ctx, st.name, st.email)
+func loadStory(ctx context.Context, s db.Store, st *demoStory, sessions [][]billing.Session, now time.Time, res *Result, after func(string) error) error {
+	a, ok, err := s.FindDemoAccount(ctx, st.name, st.email)
 	if err != nil {
 		return err
 	}
@@ -165,15 +146,17 @@ func (s *SQLStore) loadStory(ctx context.Context, st *demoStory, sessions [][]bi
 			return err
 		}
 	}
+	// An application already created is found by its name, the oldest
+	// first, as a story names each once.
+	existing, err := s.Apps(ctx, a.ID)
+	if err != nil {
+		return err
+	}
 	ids := make([]int64, len(st.apps))
 	for i, app := range st.apps {
-		err := s.rq.QueryRowContext(ctx, `SELECT sdk_app_id FROM apps WHERE account_id = ? AND name = ? ORDER BY sdk_app_id LIMIT 1`,
-			a.ID, app.name).Scan(&ids[i])
-		switch {
-		case err == nil:
+		if k := slices.IndexFunc(existing, func(e domain.App) bool { return e.Name == app.name }); k >= 0 {
+			ids[i] = existing[k].SDKAppID
 			continue
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("store: unable to look up demo app %q: %w", app.name, err)
 		}
 		created, _, err := s.CreateApp(ctx, a.ID, app.name, app.created, now)
 		if err != nil {
@@ -312,7 +295,7 @@ func perMonth(from time.Time, targets ...float64) func(time.Time) float64 {
 // demoStories are the five stories as of anchor.
 func demoStories(anchor time.Time) []demoStory {
 	at := func(k, d, h, mi int) time.Time { return monthsBack(anchor, k, d, h, mi) }
-	email := func(local string) string { return local + "@" + DemoEmailDomain }
+	email := func(local string) string { return local + "@" + EmailDomain }
 
 	// 1. A new user whose trial ran out: a developer trying the SDK, calls
 	// of two or three, until the 1,000 trial minutes are gone (the call

@@ -1,38 +1,70 @@
-package db
+package demo
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
-	"rtcbill/billing"
+	_ "modernc.org/sqlite" // the tests' own read-only connection
 
+	"rtcbill/billing"
+	"rtcbill/db"
 	"rtcbill/domain"
 )
 
 // demoNow is the fixed clock of the demo tests.
 var demoNow = time.Date(2026, 11, 25, 12, 0, 0, 0, billing.CST)
 
-// loadedDemo opens a fresh store and loads the demo into it as of demoNow.
-func loadedDemo(t *testing.T) (*SQLStore, DemoResult) {
+// testStore is a store on a fresh SQLite file, and r a read-only
+// connection to the same file for the tests' own queries: the loader sees
+// only the db.Store, the tests check the rows it left.
+type testStore struct {
+	db.Store
+	r *sql.DB
+}
+
+// openTestStore opens a fresh SQLite file in t's temporary directory.
+func openTestStore(t *testing.T) testStore {
 	t.Helper()
-	s, _ := openTestStore(t)
-	res, err := s.LoadDemo(context.Background(), demoNow)
+	path := filepath.Join(t.TempDir(), "rtcbill.db")
+	s, err := db.Open(context.Background(), path)
 	if err != nil {
-		t.Fatalf("LoadDemo: %v", err)
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := errors.Join(r.Close(), s.Close()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return testStore{Store: s, r: r}
+}
+
+// loadedDemo opens a fresh store and loads the demo into it as of demoNow.
+func loadedDemo(t *testing.T) (testStore, Result) {
+	t.Helper()
+	s := openTestStore(t)
+	res, err := Load(context.Background(), s, demoNow)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
 	}
 	return s, res
 }
 
 // demoAccount finds story n's account.
-func demoAccount(t *testing.T, s *SQLStore, n int) domain.Account {
+func demoAccount(t *testing.T, s testStore, n int) domain.Account {
 	t.Helper()
 	st := demoStories(demoNow)[n-1]
-	a, ok, err := s.findDemoAccount(context.Background(), st.name, st.email)
+	a, ok, err := s.FindDemoAccount(context.Background(), st.name, st.email)
 	if err != nil || !ok {
 		t.Fatalf("story %d's account %s: found %v, err %v", n, st.email, ok, err)
 	}
@@ -40,7 +72,7 @@ func demoAccount(t *testing.T, s *SQLStore, n int) domain.Account {
 }
 
 // billsByMonth is every bill of an account as of demoNow, by month.
-func billsByMonth(t *testing.T, s *SQLStore, accountID int64) map[billing.Month]billing.Bill {
+func billsByMonth(t *testing.T, s testStore, accountID int64) map[billing.Month]billing.Bill {
 	t.Helper()
 	bills, err := s.Bills(context.Background(), accountID, demoNow)
 	if err != nil {
@@ -79,9 +111,9 @@ func TestLoadDemo(t *testing.T) {
 				t.Errorf("story %d: account %s is not a demo account", n, a.Email)
 			}
 		}
-		found, err := s.SearchAccounts(ctx, "@"+DemoEmailDomain)
+		found, err := s.SearchAccounts(ctx, "@"+EmailDomain)
 		if err != nil || len(found) != 5 {
-			t.Errorf("searching for @%s: got %d accounts (%v), want 5", DemoEmailDomain, len(found), err)
+			t.Errorf("searching for @%s: got %d accounts (%v), want 5", EmailDomain, len(found), err)
 		}
 		var stored int
 		if err := s.r.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&stored); err != nil {
@@ -177,7 +209,7 @@ func TestLoadDemo(t *testing.T) {
 			t.Errorf("Standard bought %s, want about six months before now", billing.FormatInstant(standard.PurchasedAt))
 		}
 		rows, err := s.r.Query(`SELECT s.room_id, s.user_id, s.joined_at, s.left_at FROM sessions s JOIN apps p ON p.sdk_app_id = s.sdk_app_id
-			WHERE p.account_id = ? AND s.joined_at >= ? ORDER BY s.joined_at`, a.ID, unix(billing.NextDayStart(standard.PurchasedAt)))
+			WHERE p.account_id = ? AND s.joined_at >= ? ORDER BY s.joined_at`, a.ID, billing.NextDayStart(standard.PurchasedAt).Unix())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +222,7 @@ func TestLoadDemo(t *testing.T) {
 			if err := rows.Scan(&room, &user, &joined, &left); err != nil {
 				t.Fatal(err)
 			}
-			j, l := fromUnix(joined).In(billing.CST), fromUnix(left).In(billing.CST)
+			j, l := unixTime(joined).In(billing.CST), unixTime(left).In(billing.CST)
 			if wd := j.Weekday(); wd == time.Saturday || wd == time.Sunday {
 				t.Errorf("%s in %s on %s, a %s: want weekdays only", user, room, billing.FormatDate(j), wd)
 			}
@@ -300,7 +332,7 @@ func TestLoadDemo(t *testing.T) {
 			if err := rows.Scan(&c.app, &c.account, &j, &l); err != nil {
 				t.Fatal(err)
 			}
-			c.joined, c.left = fromUnix(j), fromUnix(l)
+			c.joined, c.left = unixTime(j), unixTime(l)
 			if billing.FormatDate(c.joined) != billing.FormatDate(c.left) {
 				midnight++
 				if billing.MonthOf(c.joined) != billing.MonthOf(c.left) {
@@ -327,8 +359,8 @@ func TestLoadDemo(t *testing.T) {
 		if err := s.r.QueryRow(`SELECT MAX(left_at) FROM sessions`).Scan(&last); err != nil {
 			t.Fatal(err)
 		}
-		if !fromUnix(last).Before(demoNow) {
-			t.Errorf("last session ends %s, want before now", billing.FormatInstant(fromUnix(last)))
+		if !unixTime(last).Before(demoNow) {
+			t.Errorf("last session ends %s, want before now", billing.FormatInstant(unixTime(last)))
 		}
 		if err := s.r.QueryRow(`SELECT AVG(sessions) FROM usage_room_monthly`).Scan(&group); err != nil || group < 5 {
 			t.Errorf("sessions per room and month: %.1f on average (%v), want rooms many join", group, err)
@@ -337,7 +369,7 @@ func TestLoadDemo(t *testing.T) {
 }
 
 // demoTableCounts counts the rows of every table.
-func demoTableCounts(t *testing.T, s *SQLStore) map[string]int {
+func demoTableCounts(t *testing.T, s testStore) map[string]int {
 	t.Helper()
 	rows, err := s.r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
@@ -367,8 +399,8 @@ func TestLoadDemoTwiceChangesNothing(t *testing.T) {
 	s, _ := loadedDemo(t)
 	before := demoTableCounts(t, s)
 	for _, now := range []time.Time{demoNow, demoNow.Add(36 * time.Hour)} {
-		res, err := s.LoadDemo(context.Background(), now)
-		if err != nil || res != (DemoResult{AlreadyLoaded: true}) {
+		res, err := Load(context.Background(), s, now)
+		if err != nil || res != (Result{AlreadyLoaded: true}) {
 			t.Errorf("loading again as of %s: got %+v, %v; want already loaded", billing.FormatInstant(now), res, err)
 		}
 		if after := demoTableCounts(t, s); !reflect.DeepEqual(after, before) {
@@ -379,7 +411,7 @@ func TestLoadDemoTwiceChangesNothing(t *testing.T) {
 
 // demoFingerprint sums up what a load stored, whatever order it was
 // stored in.
-func demoFingerprint(t *testing.T, s *SQLStore) []string {
+func demoFingerprint(t *testing.T, s testStore) []string {
 	t.Helper()
 	var out []string
 	for _, q := range []string{
@@ -419,8 +451,8 @@ func TestLoadDemoFinishesALoadCutShort(t *testing.T) {
 	errCut := errors.New("cut short")
 	for _, step := range []string{"story 1 account", "story 3 purchase 1", "story 5 app 2 sessions 1"} {
 		t.Run("cut after "+step, func(t *testing.T) {
-			s, _ := openTestStore(t)
-			first, err := s.loadDemo(context.Background(), demoNow, func(at string) error {
+			s := openTestStore(t)
+			first, err := load(context.Background(), s, demoNow, func(at string) error {
 				if at == step {
 					return errCut
 				}
@@ -431,7 +463,7 @@ func TestLoadDemoFinishesALoadCutShort(t *testing.T) {
 			}
 			// Finished a day and a half later: the stories keep the first
 			// load's dates.
-			rest, err := s.LoadDemo(context.Background(), demoNow.Add(36*time.Hour))
+			rest, err := Load(context.Background(), s, demoNow.Add(36*time.Hour))
 			if err != nil {
 				t.Fatalf("finishing the load: %v", err)
 			}
@@ -441,7 +473,7 @@ func TestLoadDemoFinishesALoadCutShort(t *testing.T) {
 			if got := demoFingerprint(t, s); !reflect.DeepEqual(got, want) {
 				t.Errorf("after finishing the load:\n got %q\nwant %q (one uninterrupted load)", got, want)
 			}
-			if res, err := s.LoadDemo(context.Background(), demoNow.Add(72*time.Hour)); err != nil || !res.AlreadyLoaded {
+			if res, err := Load(context.Background(), s, demoNow.Add(72*time.Hour)); err != nil || !res.AlreadyLoaded {
 				t.Errorf("a third load: got %+v, %v; want already loaded", res, err)
 			}
 		})
@@ -474,3 +506,6 @@ func TestDemoSessionsAreDeterministicAndDistinct(t *testing.T) {
 		}
 	}
 }
+
+// unixTime is an instant the database stores as Unix seconds.
+func unixTime(s int64) time.Time { return time.Unix(s, 0).UTC() }
