@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -60,7 +60,7 @@ func TestBillCommandPrintsW1August(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	var out bytes.Buffer
-	if err := run([]string{"bill", "--db", path, "--account", fmt.Sprint(id), "--month", "2019-08", "--json"}, &out, quiet); err != nil {
+	if err := Run([]string{"bill", "--db", path, "--account", fmt.Sprint(id), "--month", "2019-08", "--json"}, &out, io.Discard, quiet); err != nil {
 		t.Fatal(err)
 	}
 	var bill struct {
@@ -77,7 +77,7 @@ func TestBillCommandPrintsW1August(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := run([]string{"bill", "--db", path, "--account", fmt.Sprint(id), "--month", "2019-08"}, &out, quiet); err != nil {
+	if err := Run([]string{"bill", "--db", path, "--account", fmt.Sprint(id), "--month", "2019-08"}, &out, io.Discard, quiet); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"25.03 CNY", "1,001 min", "25.025 CNY", "-800 min", "-50,000 min", "2019-09-05"} {
@@ -99,29 +99,9 @@ func TestBillCommandRefusesBadInput(t *testing.T) {
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
-			if err := run(args, io.Discard, quiet); err == nil {
+			if err := Run(args, io.Discard, io.Discard, quiet); err == nil {
 				t.Errorf("run %v: got no error", args)
 			}
 		})
-	}
-}
-
-func TestCloseCommandIssuesEndedMonths(t *testing.T) {
-	path, _ := w1Store(t)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var out bytes.Buffer
-	if err := run([]string{"close", "--db", path, "--month", "2019-09"}, &out, quiet); err != nil {
-		t.Fatal(err)
-	}
-	// W1's account starts in July 2019: July, August and September.
-	if got := out.String(); got != "issued 3 bills up to 2019-09\n" {
-		t.Errorf("got %q", got)
-	}
-	out.Reset()
-	if err := run([]string{"close", "--db", path, "--month", "2019-09"}, &out, quiet); err != nil || out.String() != "issued 0 bills up to 2019-09\n" {
-		t.Errorf("closing again: got %q (%v), want nothing issued", out.String(), err)
-	}
-	if err := run([]string{"close", "--db", path, "--month", "2999-01"}, io.Discard, quiet); err == nil {
-		t.Error("closing a month not over: got no error")
 	}
 }

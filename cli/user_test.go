@@ -1,10 +1,11 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,7 +148,7 @@ func TestUserHelp(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := run([]string{"--help"}, &out, nil); err != nil || !strings.Contains(out.String(), "rtcbill user add --email E --role ROLE") {
+	if err := Run([]string{"--help"}, &out, io.Discard, nil); err != nil || !strings.Contains(out.String(), "rtcbill user add --email E --role ROLE") {
 		t.Errorf("got %q, %v; want the usage to list the user command", out.String(), err)
 	}
 }

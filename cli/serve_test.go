@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -20,7 +20,7 @@ func TestServeRefusesAShortAdminToken(t *testing.T) {
 	t.Setenv("RTCBILL_ADMIN_TOKEN", strings.Repeat("x", 31))
 	done := make(chan error, 1)
 	go func() {
-		done <- run([]string{"serve", "--addr", "127.0.0.1:0", "--db", path}, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		done <- Run([]string{"serve", "--addr", "127.0.0.1:0", "--db", path}, io.Discard, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}()
 	select {
 	case err := <-done:
