@@ -39,14 +39,10 @@ func (s *SQLStore) createAccount(ctx context.Context, name, email string, at, no
 		return domain.Account{}, err
 	}
 	a := domain.Account{Name: name, Email: email, CreatedAt: at.Truncate(time.Second), Demo: demo}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at, demo) VALUES (?, ?, ?, ?)`,
-			a.Name, a.Email, unix(a.CreatedAt), a.Demo)
-		if err != nil {
+	err = s.inTx(ctx, func(tx dbq) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO accounts (name, email, created_at, demo) VALUES (?, ?, ?, ?) RETURNING id`,
+			a.Name, a.Email, unix(a.CreatedAt), boolInt(a.Demo)).Scan(&a.ID); err != nil {
 			return fmt.Errorf("store: unable to create account: %w", err)
-		}
-		if a.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return audit(ctx, tx, now, domain.AuditAccount, a.ID, a.Name+backdated(a.CreatedAt, now))
 	})
@@ -88,12 +84,14 @@ const SearchLimit = 500
 // insensitive for ASCII) or that own an application whose SDKAppID contains
 // q; an empty q lists accounts. Oldest first, at most SearchLimit.
 func (s *SQLStore) SearchAccounts(ctx context.Context, q string) ([]domain.Account, error) {
-	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(q)) + "%"
+	// lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
+	// does not.
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
 	rows, err := s.rq.QueryContext(ctx, `
 		SELECT id, name, email, created_at, demo FROM accounts a
-		WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\'
+		WHERE lower(name) LIKE ?1 ESCAPE '\' OR lower(email) LIKE ?1 ESCAPE '\'
 		   OR EXISTS (SELECT 1 FROM apps p WHERE p.account_id = a.id AND CAST(p.sdk_app_id AS TEXT) LIKE ?1 ESCAPE '\')
-		   OR EXISTS (SELECT 1 FROM packages k WHERE k.account_id = a.id AND k.order_id LIKE ?1 ESCAPE '\')
+		   OR EXISTS (SELECT 1 FROM packages k WHERE k.account_id = a.id AND lower(k.order_id) LIKE ?1 ESCAPE '\')
 		ORDER BY id LIMIT ?2`, pattern, SearchLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to search accounts: %w", err)

@@ -29,13 +29,19 @@ func (s *SQLStore) CreateApp(ctx context.Context, accountID int64, name string, 
 	}
 	app := domain.App{AccountID: accountID, Name: name, CreatedAt: at.Truncate(time.Second)}
 	granted := false
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
+		if err := lockAccount(ctx, tx, accountID); err != nil {
+			return err
+		}
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}
 		var existing int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM apps WHERE account_id = ?`, accountID).Scan(&existing); err != nil {
 			return fmt.Errorf("store: unable to count apps: %w", err)
+		}
+		if err := lockKey(ctx, tx, lockApps); err != nil {
+			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(sdk_app_id), ?) + 1 FROM apps`, sdkAppIDBase).Scan(&app.SDKAppID); err != nil {
 			return fmt.Errorf("store: unable to allocate an SDKAppID: %w", err)

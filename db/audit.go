@@ -29,7 +29,7 @@ func audit(ctx context.Context, q querier, at time.Time, action string, accountI
 // Audit records an action that changes nothing else (a sign-in, staff
 // opening an account).
 func (s *SQLStore) Audit(ctx context.Context, at time.Time, action string, accountID int64, detail string) error {
-	return audit(ctx, s.w, at, action, accountID, detail)
+	return audit(ctx, s.wq(), at, action, accountID, detail)
 }
 
 // AuditLog is one page (from 1) of an account's trail, newest first, and

@@ -12,6 +12,10 @@ import (
 	"rtcbill/domain"
 )
 
+// ErrBackupPostgres is a backup asked of a PostgreSQL database: its own
+// tools do it, consistently and online.
+var ErrBackupPostgres = errors.New("store: rtcbill backup copies a SQLite file; back up PostgreSQL with pg_dump (or your provider's backups)")
+
 // Backup writes a consistent copy of the database to path with VACUUM INTO,
 // while the server keeps reading and writing. It runs on a connection of the
 // read pool, so it never holds the single writer connection: SQLite copies
@@ -20,6 +24,9 @@ import (
 // (no -wal file goes with it). An existing path is refused with
 // ErrBackupExists; a failed backup leaves no file behind.
 func (s *SQLStore) Backup(ctx context.Context, path string) error {
+	if s.d.postgres {
+		return ErrBackupPostgres
+	}
 	if path == "" {
 		return errors.New("store: backup needs a target file")
 	}

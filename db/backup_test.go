@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"rtcbill/db/dbtest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +42,7 @@ func openBackup(t *testing.T, path string) (string, usageTotals) {
 
 func TestBackupCopiesTheDatabase(t *testing.T) {
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 	a := mustAccount(t, s, cstAt(2023, 1, 2, 10, 0, 0))
 	app, _ := mustApp(t, s, a.ID, cstAt(2023, 1, 2, 10, 0, 0))
 	mustInsert(t, s, app.SDKAppID,
@@ -77,6 +80,7 @@ func TestBackupCopiesTheDatabase(t *testing.T) {
 // writable for VACUUM INTO never serves a read afterwards.
 func TestBackupLeavesTheReadPoolReadOnly(t *testing.T) {
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 	ctx := context.Background()
 	for i := range 3 {
 		if err := s.Backup(ctx, filepath.Join(t.TempDir(), fmt.Sprintf("b%d.db", i))); err != nil {
@@ -108,6 +112,7 @@ func TestBackupLeavesTheReadPoolReadOnly(t *testing.T) {
 
 func TestBackupRefusesAnExistingFile(t *testing.T) {
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 	dir := t.TempDir()
 	for name, content := range map[string]string{"empty": "", "not empty": "keep me"} {
 		t.Run(name, func(t *testing.T) {
@@ -137,6 +142,7 @@ func TestBackupRefusesAnExistingFile(t *testing.T) {
 
 func TestBackupThatFailsLeavesNoFile(t *testing.T) {
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	target := filepath.Join(t.TempDir(), "cancelled.db")
@@ -153,6 +159,7 @@ func TestBackupThatFailsLeavesNoFile(t *testing.T) {
 
 func TestBackupPathsWithURIMetacharacters(t *testing.T) {
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 	for _, name := range []string{"a#b.db", "a?b.db", "a%b.db", "file:x.db"} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -171,6 +178,7 @@ func TestBackupPathsWithURIMetacharacters(t *testing.T) {
 // written: each copy is one snapshot, so its usage sums match its sessions.
 func TestBackupDuringWritesIsConsistent(t *testing.T) {
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 	a := mustAccount(t, s, cstAt(2023, 1, 2, 10, 0, 0))
 	app, _ := mustApp(t, s, a.ID, cstAt(2023, 1, 2, 10, 0, 0))
 	ctx, stop := context.WithCancel(context.Background())
@@ -213,5 +221,19 @@ func TestBackupDuringWritesIsConsistent(t *testing.T) {
 	wg.Wait()
 	if nonEmpty == 0 {
 		t.Error("no backup held a session: the test did not back up during writes")
+	}
+}
+
+// TestBackupOnPostgresNamesPgDump: the backup command copies a SQLite
+// file; on PostgreSQL it refuses and names the tool that does it.
+func TestBackupOnPostgresNamesPgDump(t *testing.T) {
+	s, err := Open(context.Background(), dbtest.NewPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Backup(context.Background(), filepath.Join(t.TempDir(), "x.db"))
+	if !errors.Is(err, ErrBackupPostgres) || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("got %v, want ErrBackupPostgres naming pg_dump", err)
 	}
 }

@@ -256,7 +256,10 @@ func (s *SQLStore) closeAccount(ctx context.Context, accountID int64, through bi
 	// kept with the memo: an application committed while the check runs
 	// leaves a memo of the generation before it, which is then ignored.
 	gen := s.generation(accountID).Load()
-	if m, ok := s.closed.Load(accountID); ok {
+	// The memo is this process's: with several servers on one PostgreSQL
+	// database another may record a backdated application, so there the
+	// database is asked every time.
+	if m, ok := s.closed.Load(accountID); ok && !s.d.postgres {
 		if mark := m.(closedMark); mark.gen == gen && !mark.through.Before(through) {
 			return 0, nil
 		}
@@ -286,7 +289,12 @@ func (s *SQLStore) closeAccount(ctx context.Context, accountID int64, through bi
 		return 0, nil
 	}
 	issued := 0
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
+		// Another server may be closing the account: the second to get
+		// the lock finds its months stored and stores nothing.
+		if err := lockAccount(ctx, tx, accountID); err != nil {
+			return err
+		}
 		pkgs, err := packagesOf(ctx, tx, accountID)
 		if err != nil {
 			return err

@@ -43,7 +43,7 @@ func billAt(t *testing.T, s *SQLStore, account int64, month billing.Month, now t
 func storedCount(t *testing.T, s *SQLStore, account int64) int {
 	t.Helper()
 	var n int
-	if err := s.r.QueryRow(`SELECT COUNT(*) FROM issued_bills WHERE account_id = ?`, account).Scan(&n); err != nil {
+	if err := s.rdq().QueryRow(`SELECT COUNT(*) FROM issued_bills WHERE account_id = ?`, account).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

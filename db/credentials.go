@@ -58,7 +58,7 @@ func (s *SQLStore) ChangePassword(ctx context.Context, userID int64, current, ne
 	if err != nil {
 		return domain.User{}, err
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, fresh, userID); err != nil {
 			return fmt.Errorf("store: unable to change the password of user %d: %w", userID, err)
 		}
@@ -78,7 +78,7 @@ func (s *SQLStore) EndSessions(ctx context.Context, userID int64, now time.Time)
 	if err != nil {
 		return domain.User{}, err
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		if u.SessionEpoch, err = endSessions(ctx, tx, userID); err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (s *SQLStore) SetUserDisabled(ctx context.Context, userID int64, disabled b
 	if u.Disabled == disabled {
 		return u, nil
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		action, at := domain.AuditUserEnabled, any(nil)
 		if disabled {
 			action, at = domain.AuditUserDisabled, unix(now)
@@ -138,7 +138,7 @@ func (s *SQLStore) CreatePasswordReset(ctx context.Context, userID int64, now ti
 	if a := domain.ActorOf(ctx); a.UserID != 0 {
 		by = a.UserID
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL`, userID); err != nil {
 			return fmt.Errorf("store: unable to replace the reset links of user %d: %w", userID, err)
 		}
@@ -184,7 +184,7 @@ func (s *SQLStore) ResetPassword(ctx context.Context, token, password string, no
 		return domain.User{}, err
 	}
 	ctx = domain.WithActor(ctx, domain.Actor{UserID: u.ID, Label: userLabel(u)})
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
 			unix(now), tokenHash(token), unix(now))
 		if err != nil {
@@ -222,8 +222,8 @@ func (s *SQLStore) Secret(ctx context.Context, name string) ([]byte, error) {
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("store: unable to make the secret %s: %w", name, err)
 	}
-	if err := s.w.QueryRowContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET value = value RETURNING value`, name, fresh).Scan(&v); err != nil {
+	if err := s.wq().QueryRowContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = settings.value RETURNING value`, name, fresh).Scan(&v); err != nil {
 		return nil, fmt.Errorf("store: unable to write the setting %s: %w", name, err)
 	}
 	return v, nil

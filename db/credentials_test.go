@@ -72,7 +72,7 @@ func TestCJKPassphraseSignsIn(t *testing.T) {
 func storedHash(t *testing.T, s *SQLStore, email string) string {
 	t.Helper()
 	var h string
-	if err := s.r.QueryRow(`SELECT password_hash FROM users WHERE email = ?`, email).Scan(&h); err != nil {
+	if err := s.rdq().QueryRow(`SELECT password_hash FROM users WHERE email = ?`, email).Scan(&h); err != nil {
 		t.Fatal(err)
 	}
 	return h
@@ -118,7 +118,7 @@ func TestPasswordHashes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.w.Exec(`UPDATE users SET password_hash = ? WHERE email = ?`, string(old), "old@example.com"); err != nil {
+		if _, err := s.wq().Exec(`UPDATE users SET password_hash = ? WHERE email = ?`, string(old), "old@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Authenticate(ctx, "old@example.com", "not-the-password"); !errors.Is(err, domain.ErrBadCredentials) {
@@ -149,7 +149,7 @@ func TestPasswordHashes(t *testing.T) {
 		if _, err := s.CreateUser(ctx, "ops@example.com", password, domain.RoleAdmin, 0, testNow); err != nil {
 			t.Fatal(err)
 		}
-		s.w.Exec(`UPDATE users SET password_hash = ? WHERE email = ?`, weak, "ops@example.com")
+		s.wq().Exec(`UPDATE users SET password_hash = ? WHERE email = ?`, weak, "ops@example.com")
 		if _, err := s.Authenticate(ctx, "ops@example.com", password); err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +180,7 @@ func TestPasswordHashes(t *testing.T) {
 // sessionRows lists the web_sessions rows of a user as token hashes.
 func sessionRows(t *testing.T, s *SQLStore, userID int64) []string {
 	t.Helper()
-	rows, err := s.r.Query(`SELECT token_hash FROM web_sessions WHERE user_id = ? ORDER BY token_hash`, userID)
+	rows, err := s.rdq().Query(`SELECT token_hash FROM web_sessions WHERE user_id = ? ORDER BY token_hash`, userID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestWebSessionsStoreTokenHashes(t *testing.T) {
 	}
 	var hash string
 	var user int64
-	if err := s.r.QueryRow(`SELECT token_hash, user_id FROM web_sessions`).Scan(&hash, &user); err != nil {
+	if err := s.rdq().QueryRow(`SELECT token_hash, user_id FROM web_sessions`).Scan(&hash, &user); err != nil {
 		t.Fatal(err)
 	}
 	if hash != tokenHash(token) || strings.Contains(hash, token) || len(hash) != 64 {
@@ -325,7 +325,7 @@ func TestCredentialLifecycle(t *testing.T) {
 			t.Errorf("expires %s, want 24 h after %s", expires, testNow)
 		}
 		var stored string
-		s.r.QueryRow(`SELECT token_hash FROM password_resets`).Scan(&stored)
+		s.rdq().QueryRow(`SELECT token_hash FROM password_resets`).Scan(&stored)
 		if stored != tokenHash(token) {
 			t.Errorf("stored %q, want the token's SHA-256, never the token", stored)
 		}
@@ -389,11 +389,11 @@ func TestSecretIsMadeOnceAndShared(t *testing.T) {
 
 func TestMigrationDropsClearTextSessions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite", dsn(path, true))
+	raw, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := migrations()
+	all, err := migrations(sqliteDialect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func TestMigrationDropsClearTextSessions(t *testing.T) {
 	}
 	defer s.Close()
 	var n int
-	if err := s.r.QueryRow(`SELECT COUNT(*) FROM web_sessions`).Scan(&n); err != nil || n != 0 {
+	if err := s.rdq().QueryRow(`SELECT COUNT(*) FROM web_sessions`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("web sessions after the migration: %d (%v), want 0: everyone signs in again", n, err)
 	}
 	if _, ok, _ := s.WebSessions().Find("clear-text-token"); ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"rtcbill/db/dbtest"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,14 @@ func readImportedUsage(t *testing.T, ro *sql.DB, sdkAppID int64, created, now ti
 // One store serves the whole run (opening one per input would dominate
 // it); each input gets an application of its own, created on 2023-01-02.
 func FuzzImportCSV(f *testing.F) {
-	s, path := openTestStore(f)
+	// Fuzzing runs on SQLite, whatever RTCBILL_TEST_POSTGRES says: it reads
+	// the file beside the store.
+	path := dbtest.SQLite.New(f)
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
 	ro, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		f.Fatal(err)

@@ -84,6 +84,7 @@ type Store interface {
 	OpenJobPool() (*sql.DB, error)
 
 	// The database
+	Dialect() string
 	Ping(ctx context.Context) error
 	Backup(ctx context.Context, path string) error
 	Close() error

@@ -3,7 +3,6 @@ package db
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -52,9 +51,12 @@ func (s *SQLStore) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.R
 			progress(counter.n)
 		}
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx dbq) error {
 		app, err := appByID(ctx, tx, sdkAppID)
 		if err != nil {
+			return err
+		}
+		if err := lockAccount(ctx, tx, app.AccountID); err != nil {
 			return err
 		}
 		chunk := make([]billing.Session, 0, importChunk)

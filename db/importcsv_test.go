@@ -56,7 +56,7 @@ func tableRows(t testing.TB, s *SQLStore) []string {
 		`SELECT 'day', day, seconds, sessions, '', '' FROM usage_daily ORDER BY day`,
 		`SELECT 'room', month, room_id, seconds, sessions, '' FROM usage_room_monthly ORDER BY month, room_id`,
 	} {
-		rows, err := s.r.QueryContext(context.Background(), q)
+		rows, err := s.rdq().QueryContext(context.Background(), q)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -79,7 +79,7 @@ func tableCounts(t testing.TB, s *SQLStore) [3]int {
 	t.Helper()
 	var n [3]int
 	for i, table := range []string{"sessions", "usage_daily", "usage_room_monthly"} {
-		if err := s.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n[i]); err != nil {
+		if err := s.rdq().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,7 +24,7 @@ func (s *SQLStore) JobState(ctx context.Context, name string) (string, error) {
 
 // SetJobState records how far the background job name has come.
 func (s *SQLStore) SetJobState(ctx context.Context, name, state string, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx dbq) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_state (name, state, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`, name, state, unix(now)); err != nil {
 			return fmt.Errorf("store: unable to record the state of job %s: %w", name, err)
@@ -33,12 +33,21 @@ func (s *SQLStore) SetJobState(ctx context.Context, name, state string, now time
 	})
 }
 
-// OpenJobPool opens a second pool of one writing connection on the
+// OpenJobPool opens the job queue's own pool: on PostgreSQL a few
+// connections; on SQLite a second pool of one writing connection on the
 // database, for the job queue: it queues and fetches its jobs through it
 // while the store's own writer serves requests. SQLite orders the two by
 // its write lock; the busy timeout makes each wait for the other.
 func (s *SQLStore) OpenJobPool() (*sql.DB, error) {
-	p, err := sql.Open("sqlite", dsn(s.path, true))
+	if s.d.postgres {
+		p, err := sql.Open("pgx", s.path)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to open the job pool: %w", err)
+		}
+		p.SetMaxOpenConns(4)
+		return p, nil
+	}
+	p, err := sql.Open("sqlite", sqliteDSN(s.path, true))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open the job pool: %w", err)
 	}

@@ -37,7 +37,7 @@ func (s *SQLStore) LockImport(ctx context.Context, accountID int64, now time.Tim
 	}
 	holder := hex.EncodeToString(b[:])
 	until = now.Add(ttl)
-	res, err := s.w.ExecContext(ctx, `INSERT INTO import_locks (account_id, holder, expires_at) VALUES (?1, ?2, ?3)
+	res, err := s.wq().ExecContext(ctx, `INSERT INTO import_locks (account_id, holder, expires_at) VALUES (?1, ?2, ?3)
 		ON CONFLICT (account_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE import_locks.expires_at <= ?4`, accountID, holder, unix(until), unix(now))
 	if err != nil {
@@ -45,7 +45,7 @@ func (s *SQLStore) LockImport(ctx context.Context, accountID int64, now time.Tim
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		// Taken between the read and the write.
-		if err := s.w.QueryRowContext(ctx, `SELECT expires_at FROM import_locks WHERE account_id = ?`, accountID).Scan(&expires); err != nil {
+		if err := s.wq().QueryRowContext(ctx, `SELECT expires_at FROM import_locks WHERE account_id = ?`, accountID).Scan(&expires); err != nil {
 			return nil, time.Time{}, fmt.Errorf("store: unable to read the import lock: %w", err)
 		}
 		return nil, fromUnix(expires), domain.ErrImportBusy
@@ -53,7 +53,7 @@ func (s *SQLStore) LockImport(ctx context.Context, accountID int64, now time.Tim
 	release = func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		s.w.ExecContext(ctx, `DELETE FROM import_locks WHERE account_id = ? AND holder = ?`, accountID, holder)
+		s.wq().ExecContext(ctx, `DELETE FROM import_locks WHERE account_id = ? AND holder = ?`, accountID, holder)
 	}
 	return release, until, nil
 }

@@ -12,7 +12,11 @@ import (
 	"time"
 )
 
-//go:embed migrations/*.sql
+// Each database has its own numbered list: SQLite's began with the
+// project, PostgreSQL's with its support (its 0001 is SQLite's 0001–0006).
+// A change of schema adds a file to both.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 type migration struct {
@@ -23,8 +27,9 @@ type migration struct {
 
 // migrations lists the embedded files NNNN_name.sql in order. The list is
 // append-only: a released migration is never edited.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+func migrations(d *dialect) ([]migration, error) {
+	dir := "migrations/" + d.name
+	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list migrations: %w", err)
 	}
@@ -35,7 +40,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("store: migration %q is not named NNNN_name.sql", e.Name())
 		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		body, err := migrationFiles.ReadFile(dir + "/" + e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to read migration %s: %w", e.Name(), err)
 		}
@@ -50,18 +55,36 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
+// migrationLock is the PostgreSQL advisory lock held while migrating, so
+// that two servers starting together apply each migration once. (SQLite's
+// writer is one connection with an immediate transaction: it needs none.)
+const migrationLock = 7_262_001
+
 // migrate applies every migration newer than the recorded schema version,
 // each in its own transaction together with its row in schema_migrations.
-func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+func migrate(ctx context.Context, db *sql.DB, d *dialect, now time.Time) error {
+	q := dbq{raw: db, d: d}
+	if d.postgres {
+		// A session lock on one connection of the pool, held to the end.
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: unable to reserve a connection to migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("store: unable to take the migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	}
+	if _, err := q.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: unable to create schema_migrations: %w", err)
 	}
 	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("store: unable to read schema version: %w", err)
 	}
-	all, err := migrations()
+	all, err := migrations(d)
 	if err != nil {
 		return err
 	}
@@ -77,7 +100,7 @@ func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
 			tx.Rollback()
 			return fmt.Errorf("store: migration %s failed: %w", m.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, d.bind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
 			m.version, m.name, now.Unix()); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("store: unable to record migration %s: %w", m.name, err)

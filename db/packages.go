@@ -40,7 +40,10 @@ func (s *SQLStore) Purchase(ctx context.Context, accountID int64, planCode strin
 	}
 	var pkg billing.Package
 	created := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx dbq) error {
+		if err := lockAccount(ctx, tx, accountID); err != nil {
+			return err
+		}
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -73,8 +76,11 @@ func (s *SQLStore) Purchase(ctx context.Context, accountID int64, planCode strin
 
 // insertPackage records a package. Its order id carries the CST purchase
 // date and the package id: RB20190801000002.
-func insertPackage(ctx context.Context, tx *sql.Tx, accountID int64, plan billing.Plan, at time.Time, key string, now time.Time) (billing.Package, error) {
+func insertPackage(ctx context.Context, tx dbq, accountID int64, plan billing.Plan, at time.Time, key string, now time.Time) (billing.Package, error) {
 	p := billing.Package{Plan: plan.Code, PurchasedAt: at, Included: plan.IncludedMinutes, Price: plan.Price}
+	if err := lockKey(ctx, tx, lockPackages); err != nil {
+		return p, err
+	}
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM packages`).Scan(&p.ID); err != nil {
 		return p, fmt.Errorf("store: unable to allocate a package id: %w", err)
 	}

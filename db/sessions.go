@@ -41,7 +41,10 @@ func (s *SQLStore) InsertSessions(ctx context.Context, sdkAppID int64, sessions 
 			return res, err
 		}
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
+		if err := lockAccount(ctx, tx, app.AccountID); err != nil {
+			return err
+		}
 		var err error
 		res, err = insertSessions(ctx, tx, app.AccountID, sessions)
 		return err
@@ -67,7 +70,7 @@ type usageSum struct{ seconds, sessions int64 }
 // month whose bill is already stored (or an earlier one) is late usage: it
 // is marked with the bill that will carry it, the month after the newest
 // stored bill.
-func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions []billing.Session) (domain.IngestResult, error) {
+func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []billing.Session) (domain.IngestResult, error) {
 	var res domain.IngestResult
 	var newest sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(month) FROM issued_bills WHERE account_id = ?`, accountID).Scan(&newest); err != nil {
@@ -141,14 +144,14 @@ func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions [
 	}
 	for k, v := range days {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (account_id, day, sdk_app_id) DO UPDATE SET seconds = seconds + excluded.seconds, sessions = sessions + excluded.sessions`,
+			ON CONFLICT (account_id, day, sdk_app_id) DO UPDATE SET seconds = usage_daily.seconds + excluded.seconds, sessions = usage_daily.sessions + excluded.sessions`,
 			accountID, k.day, k.app, v.seconds, v.sessions); err != nil {
 			return res, fmt.Errorf("store: unable to add daily usage: %w", err)
 		}
 	}
 	for k, v := range rooms {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO usage_room_monthly (account_id, month, sdk_app_id, room_id, seconds, sessions) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (account_id, month, sdk_app_id, room_id) DO UPDATE SET seconds = seconds + excluded.seconds, sessions = sessions + excluded.sessions`,
+			ON CONFLICT (account_id, month, sdk_app_id, room_id) DO UPDATE SET seconds = usage_room_monthly.seconds + excluded.seconds, sessions = usage_room_monthly.sessions + excluded.sessions`,
 			accountID, k.month, k.app, k.room, v.seconds, v.sessions); err != nil {
 			return res, fmt.Errorf("store: unable to add room usage: %w", err)
 		}
@@ -159,7 +162,7 @@ func insertSessions(ctx context.Context, tx *sql.Tx, accountID int64, sessions [
 // conflictWith tells why s, which a stored session kept out, was not
 // stored: "" when the stored session says the same (a duplicate), else the
 // reason of the conflict.
-func conflictWith(ctx context.Context, tx *sql.Tx, s billing.Session) (string, error) {
+func conflictWith(ctx context.Context, tx dbq, s billing.Session) (string, error) {
 	var room, user string
 	var joined, left int64
 	if s.ID != "" {
@@ -200,9 +203,12 @@ func (s *SQLStore) Join(ctx context.Context, sdkAppID int64, room, user string, 
 	var b [8]byte
 	rand.Read(b[:])
 	id := "live-" + hex.EncodeToString(b[:])
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx dbq) error {
 		app, err := appByID(ctx, tx, sdkAppID)
 		if err != nil {
+			return err
+		}
+		if err := lockAccount(ctx, tx, app.AccountID); err != nil {
 			return err
 		}
 		var n int
@@ -239,9 +245,12 @@ func (s *SQLStore) Leave(ctx context.Context, sdkAppID int64, room, user string,
 	}
 	now = now.Truncate(time.Second)
 	var out billing.Session
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx dbq) error {
 		app, err := appByID(ctx, tx, sdkAppID)
 		if err != nil {
+			return err
+		}
+		if err := lockAccount(ctx, tx, app.AccountID); err != nil {
 			return err
 		}
 		var joined int64

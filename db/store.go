@@ -1,6 +1,10 @@
-// Package db is rtcbill's storage and service layer: SQLite through
-// database/sql, with the rules of package billing applied to what it reads.
-// The JSON API, the pages and the command line all call these methods.
+// Package db is rtcbill's store: the Store interface the console asks its
+// database through, and its implementation *SQLStore on SQLite (the
+// embedded default, modernc.org/sqlite) or PostgreSQL (jackc/pgx through
+// database/sql), with the rules of package billing applied to what it
+// reads. The SQL is written once, in what both databases understand; what
+// differs (placeholders, locks, the schema's DDL, backups) is in dialect.go
+// and the migrations of each under migrations/.
 package db
 
 import (
@@ -14,15 +18,21 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // pure Go SQLite: no cgo
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL as the "pgx" driver of database/sql
+	_ "modernc.org/sqlite"             // pure Go SQLite: no cgo
 
 	"rtcbill/billing"
 )
 
-// SQLStore is the store on SQLite. Writes go through one connection, so they
-// never wait on each other's locks; reads use a pool of read-only
-// connections that see WAL snapshots while a write runs.
+// SQLStore is the store on SQLite or PostgreSQL. On SQLite, writes go
+// through one connection, so they never wait on each other's locks, and
+// reads use a pool of read-only connections that see WAL snapshots while a
+// write runs. On PostgreSQL one pool does both; writes that read before
+// they write take the account's advisory lock (lockAccount), which is what
+// SQLite's single writer gives for free, and reads run in REPEATABLE READ
+// snapshots.
 type SQLStore struct {
+	d *dialect
 	w *sql.DB
 	r *sql.DB
 	// rq reads through the read pool with prepared statements: a page
@@ -92,7 +102,7 @@ func (c *issuedCache) put(k issuedKey, b billing.Bill) {
 // power loss or an OS crash could lose transactions already acknowledged
 // with a 201; FULL syncs the WAL at every commit, so an acknowledged batch
 // or purchase is on disk. Readers write nothing and keep the default.
-func dsn(path string, write bool) string {
+func sqliteDSN(path string, write bool) string {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
@@ -108,30 +118,70 @@ func dsn(path string, write bool) string {
 	return "file:" + escaped + "?" + q.Encode()
 }
 
-// Open opens (creating it if needed) the database at path and applies the
-// embedded migrations.
-func Open(ctx context.Context, path string) (*SQLStore, error) {
-	w, err := sql.Open("sqlite", dsn(path, true))
+// Open opens the database named by dsn and applies the embedded
+// migrations: a PostgreSQL URL (postgres://user:password@host:port/db) or
+// else a SQLite file path, created if needed.
+func Open(ctx context.Context, dsn string) (*SQLStore, error) {
+	if IsPostgres(dsn) {
+		return openPostgres(ctx, dsn)
+	}
+	path := dsn
+	d := sqliteDialect()
+	w, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w, time.Now()); err != nil {
+	if err := migrate(ctx, w, d, time.Now()); err != nil {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", dsn(path, false))
+	r, err := sql.Open("sqlite", sqliteDSN(path, false))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: unable to open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &SQLStore{w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}, path: path, closeGrace: billing.DefaultCloseGrace}, nil
+	return &SQLStore{d: d, w: w, r: r, rq: stmtQuerier{db: r, cache: &stmtCache{db: r}}, path: path, closeGrace: billing.DefaultCloseGrace}, nil
 }
+
+// openPostgres opens a pool on the PostgreSQL database of url and applies
+// the migrations under an advisory lock.
+func openPostgres(ctx context.Context, url string) (*SQLStore, error) {
+	d := postgresDialect()
+	p, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to open the PostgreSQL database: %w", err)
+	}
+	p.SetMaxOpenConns(16)
+	p.SetMaxIdleConns(16)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("store: unable to reach the PostgreSQL database: %w", err)
+	}
+	if err := migrate(ctx, p, d, time.Now()); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return &SQLStore{d: d, w: p, r: p, rq: stmtQuerier{db: p, d: d}, path: url, closeGrace: billing.DefaultCloseGrace}, nil
+}
+
+// IsPostgres reports whether a --db value names a PostgreSQL database
+// rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Dialect names the database under the store: "sqlite" or "postgres".
+func (s *SQLStore) Dialect() string { return s.d.name }
 
 // Close closes both pools; the last connection to close checkpoints the WAL.
 func (s *SQLStore) Close() error {
+	if s.d.postgres {
+		return s.w.Close()
+	}
 	return errors.Join(s.rq.cache.close(), s.r.Close(), s.w.Close())
 }
 
@@ -151,13 +201,14 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// inTx runs fn in a write transaction, committed when fn returns nil.
-func (s *SQLStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// inTx runs fn in a write transaction, committed when fn returns nil. Its
+// queries are written with ? placeholders, whatever the database.
+func (s *SQLStore) inTx(ctx context.Context, fn func(tx dbq) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: unable to begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(dbq{raw: tx, d: s.d}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -167,12 +218,24 @@ func (s *SQLStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// wq runs single statements on the writer, outside a transaction.
+func (s *SQLStore) wq() dbq { return dbq{raw: s.w, d: s.d} }
+
 // readTx runs fn in a read transaction: one consistent snapshot, read
-// with the read pool's prepared statements.
+// with the read pool's prepared statements on SQLite.
 func (s *SQLStore) readTx(ctx context.Context, fn func(q querier) error) error {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.r.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: unable to begin read: %w", err)
+	}
+	if s.d.postgres {
+		err = fn(dbq{raw: tx, d: s.d})
+		tx.Rollback()
+		return err
 	}
 	var misses []string
 	err = fn(stmtQuerier{tx: tx, cache: s.rq.cache, misses: &misses})
@@ -184,6 +247,52 @@ func (s *SQLStore) readTx(ctx context.Context, fn func(q querier) error) error {
 	}
 	return err
 }
+
+// rawQuerier is what *sql.DB and *sql.Tx have in common.
+type rawQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// dbq runs queries written with ? placeholders on a pool or a transaction
+// of either database.
+type dbq struct {
+	raw rawQuerier
+	d   *dialect
+}
+
+func (q dbq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.raw.ExecContext(ctx, q.d.bind(query), args...)
+}
+
+func (q dbq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.raw.QueryContext(ctx, q.d.bind(query), args...)
+}
+
+func (q dbq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.raw.QueryRowContext(ctx, q.d.bind(query), args...)
+}
+
+func (q dbq) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return q.raw.PrepareContext(ctx, q.d.bind(query))
+}
+
+func (q dbq) Exec(query string, args ...any) (sql.Result, error) {
+	return q.ExecContext(context.Background(), query, args...)
+}
+
+func (q dbq) Query(query string, args ...any) (*sql.Rows, error) {
+	return q.QueryContext(context.Background(), query, args...)
+}
+
+func (q dbq) QueryRow(query string, args ...any) *sql.Row {
+	return q.QueryRowContext(context.Background(), query, args...)
+}
+
+// rdq runs single statements on the read pool, outside a transaction.
+func (s *SQLStore) rdq() dbq { return dbq{raw: s.r, d: s.d} }
 
 // stmtCache holds one prepared statement per query text on a pool;
 // database/sql prepares it again on each connection that needs it.
@@ -219,6 +328,7 @@ func (c *stmtCache) close() error {
 // stmtQuerier is a querier over the pool (tx nil) or a transaction that
 // runs every query as a cached prepared statement.
 type stmtQuerier struct {
+	d      *dialect // set on PostgreSQL: no statement cache of ours (pgx keeps one per connection)
 	db     *sql.DB
 	tx     *sql.Tx
 	cache  *stmtCache
@@ -243,6 +353,9 @@ func (q stmtQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) 
 }
 
 func (q stmtQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.d != nil {
+		return q.db.QueryContext(ctx, q.d.bind(query), args...)
+	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -251,6 +364,9 @@ func (q stmtQuerier) QueryContext(ctx context.Context, query string, args ...any
 }
 
 func (q stmtQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if q.d != nil {
+		return q.db.QueryRowContext(ctx, q.d.bind(query), args...)
+	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		// Let the error surface at Scan, as database/sql does.
@@ -263,6 +379,9 @@ func (q stmtQuerier) QueryRowContext(ctx context.Context, query string, args ...
 }
 
 func (q stmtQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if q.d != nil {
+		return q.db.ExecContext(ctx, q.d.bind(query), args...)
+	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -270,7 +389,15 @@ func (q stmtQuerier) ExecContext(ctx context.Context, query string, args ...any)
 	return st.ExecContext(ctx, args...)
 }
 
-func unix(t time.Time) int64     { return t.Unix() }
+func unix(t time.Time) int64 { return t.Unix() }
+
+// boolInt stores a flag as 0 or 1, an INTEGER on both databases.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
 
 // DataVersion names the state of everything a bill is made of: it changes

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rtcbill/billing"
+	"rtcbill/db/dbtest"
 
 	"rtcbill/domain"
 )
@@ -26,10 +27,11 @@ func cstAt(y int, mo time.Month, d, h, mi, s int) time.Time {
 	return time.Date(y, mo, d, h, mi, s, 0, billing.CST)
 }
 
-// openTestStore opens a fresh SQLite file in t's temporary directory.
+// openTestStore opens a fresh database: a SQLite file in t's temporary
+// directory, or with RTCBILL_TEST_POSTGRES a PostgreSQL database of its own.
 func openTestStore(t testing.TB) (*SQLStore, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "rtcbill.db")
+	path := dbtest.Default().New(t)
 	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
@@ -97,14 +99,14 @@ func readTotals(t testing.TB, s *SQLStore) usageTotals {
 	t.Helper()
 	var u usageTotals
 	ctx := context.Background()
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(left_at - joined_at), 0) FROM sessions`).
+	if err := s.rdq().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(left_at - joined_at), 0) FROM sessions`).
 		Scan(&u.Sessions, &u.SessionSeconds); err != nil {
 		t.Fatalf("reading sessions: %v", err)
 	}
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(seconds), 0) FROM usage_daily`).Scan(&u.DailySeconds); err != nil {
+	if err := s.rdq().QueryRowContext(ctx, `SELECT COALESCE(SUM(seconds), 0) FROM usage_daily`).Scan(&u.DailySeconds); err != nil {
 		t.Fatalf("reading usage_daily: %v", err)
 	}
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(seconds), 0) FROM usage_room_monthly`).Scan(&u.RoomSeconds); err != nil {
+	if err := s.rdq().QueryRowContext(ctx, `SELECT COALESCE(SUM(seconds), 0) FROM usage_room_monthly`).Scan(&u.RoomSeconds); err != nil {
 		t.Fatalf("reading usage_room_monthly: %v", err)
 	}
 	return u
@@ -114,9 +116,9 @@ func readTotals(t testing.TB, s *SQLStore) usageTotals {
 
 func TestMigrations(t *testing.T) {
 	ctx := context.Background()
-	want, err := migrations()
+	want, err := migrations(dialectOf(dbtest.Default().Name))
 	if err != nil {
-		t.Fatalf("migrations(): %v", err)
+		t.Fatalf("migrations: %v", err)
 	}
 	type row struct {
 		version int
@@ -125,7 +127,7 @@ func TestMigrations(t *testing.T) {
 	}
 	read := func(t *testing.T, s *SQLStore) []row {
 		t.Helper()
-		rows, err := s.r.QueryContext(ctx, `SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
+		rows, err := s.rdq().QueryContext(ctx, `SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
 		if err != nil {
 			t.Fatalf("reading schema_migrations: %v", err)
 		}
@@ -182,6 +184,7 @@ func TestMigrations(t *testing.T) {
 func TestPragmas(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTestStore(t)
+	sqliteOnly(t, s)
 
 	check := func(t *testing.T, c *sql.Conn, queryOnly, synchronous int) {
 		t.Helper()
@@ -249,7 +252,7 @@ func TestPragmas(t *testing.T) {
 	})
 
 	t.Run("foreign keys are enforced on the writer", func(t *testing.T) {
-		_, err := s.w.ExecContext(ctx, `INSERT INTO apps (sdk_app_id, account_id, name, created_at) VALUES (1, 999, 'orphan', 0)`)
+		_, err := s.wq().ExecContext(ctx, `INSERT INTO apps (sdk_app_id, account_id, name, created_at) VALUES (1, 999, 'orphan', 0)`)
 		if err == nil {
 			t.Errorf("app of a missing account: got no error, want a foreign key failure")
 		}
@@ -332,7 +335,7 @@ func TestMonthEndMidnight(t *testing.T) {
 	mustInsert(t, s, app.SDKAppID, stay("x", "room-9", "alice", cstAt(2019, 7, 31, 23, 30, 0), 75*time.Minute))
 
 	t.Run("R6 a session crossing midnight at a month end lands in two days", func(t *testing.T) {
-		rows, err := s.r.QueryContext(ctx, `SELECT day, seconds, sessions FROM usage_daily WHERE account_id = ? ORDER BY day`, acct.ID)
+		rows, err := s.rdq().QueryContext(ctx, `SELECT day, seconds, sessions FROM usage_daily WHERE account_id = ? ORDER BY day`, acct.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +369,7 @@ func TestMonthEndMidnight(t *testing.T) {
 			seconds, sessions int64
 		}{{"2019-07", 1800, 1}, {"2019-08", 2700, 1}} {
 			var secs, n int64
-			err := s.r.QueryRowContext(ctx, `SELECT seconds, sessions FROM usage_room_monthly WHERE account_id = ? AND month = ? AND room_id = 'room-9'`,
+			err := s.rdq().QueryRowContext(ctx, `SELECT seconds, sessions FROM usage_room_monthly WHERE account_id = ? AND month = ? AND room_id = 'room-9'`,
 				acct.ID, w.month).Scan(&secs, &n)
 			if err != nil {
 				t.Fatalf("room usage of %s: %v", w.month, err)
@@ -610,7 +613,7 @@ func TestLeave(t *testing.T) {
 
 	storedRows := func(t *testing.T, user string) []billing.Session {
 		t.Helper()
-		rows, err := s.r.QueryContext(ctx, `SELECT COALESCE(session_id, ''), room_id, user_id, joined_at, left_at FROM sessions
+		rows, err := s.rdq().QueryContext(ctx, `SELECT COALESCE(session_id, ''), room_id, user_id, joined_at, left_at FROM sessions
 			WHERE sdk_app_id = ? AND user_id = ? ORDER BY joined_at`, app.SDKAppID, user)
 		if err != nil {
 			t.Fatal(err)
@@ -766,7 +769,7 @@ func TestIssuedBillsNeverChange(t *testing.T) {
 			`UPDATE issued_bills SET overage_minutes = 1`,
 			`DELETE FROM issued_bills`,
 		} {
-			if _, err := s.w.Exec(q); err == nil || !strings.Contains(err.Error(), "never changes") {
+			if _, err := s.wq().Exec(q); err == nil || !strings.Contains(err.Error(), "never changes") {
 				t.Errorf("%s: got %v, want the trigger's refusal", q, err)
 			}
 		}
@@ -798,10 +801,26 @@ func TestBackdatedPackageOpensEarlierMonthsToClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	var issued int
-	if err := s.r.QueryRow(`SELECT COUNT(*) FROM issued_bills WHERE account_id = ?`, a.ID).Scan(&issued); err != nil {
+	if err := s.rdq().QueryRow(`SELECT COUNT(*) FROM issued_bills WHERE account_id = ?`, a.ID).Scan(&issued); err != nil {
 		t.Fatal(err)
 	}
 	if issued != 6 {
 		t.Errorf("got %d issued bills, want 6: May to October", issued)
 	}
+}
+
+// sqliteOnly skips a test of what only the SQLite store has (its file, its
+// pragmas, VACUUM INTO) when the suite runs on PostgreSQL.
+func sqliteOnly(t testing.TB, s *SQLStore) {
+	t.Helper()
+	if s.d.postgres {
+		t.Skip("SQLite only: this store runs on PostgreSQL")
+	}
+}
+
+func dialectOf(name string) *dialect {
+	if name == "postgres" {
+		return postgresDialect()
+	}
+	return sqliteDialect()
 }

@@ -33,7 +33,7 @@ func (s *SQLStore) CreateAPIToken(ctx context.Context, accountID int64, name str
 	}
 	secret := domain.TokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 	t := domain.APIToken{AccountID: accountID, Name: name, Prefix: secret[:len(domain.TokenPrefix)+6], CreatedAt: now.Truncate(time.Second)}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		if _, err := accountByID(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -41,13 +41,9 @@ func (s *SQLStore) CreateAPIToken(ctx context.Context, accountID int64, name str
 		if a := domain.ActorOf(ctx); a.UserID != 0 {
 			by = a.UserID
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (account_id, name, prefix, hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			accountID, t.Name, t.Prefix, hashToken(secret), by, unix(t.CreatedAt))
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (account_id, name, prefix, hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			accountID, t.Name, t.Prefix, hashToken(secret), by, unix(t.CreatedAt)).Scan(&t.ID); err != nil {
 			return fmt.Errorf("store: unable to store the token: %w", err)
-		}
-		if t.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return audit(ctx, tx, now, domain.AuditTokenCreated, accountID, fmt.Sprintf("%s %s…", t.Name, t.Prefix))
 	})
@@ -57,7 +53,7 @@ func (s *SQLStore) CreateAPIToken(ctx context.Context, accountID int64, name str
 // RevokeAPIToken stops a token of the account from working; ErrNotFound
 // when the account has no such token.
 func (s *SQLStore) RevokeAPIToken(ctx context.Context, accountID, tokenID int64, now time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx dbq) error {
 		var name, prefix string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL
 			RETURNING name, prefix`, unix(now), tokenID, accountID).Scan(&name, &prefix)
@@ -119,7 +115,7 @@ func (s *SQLStore) AccountForToken(ctx context.Context, token string) (int64, in
 
 // TouchAPIToken records when a token was last used, at most once a minute.
 func (s *SQLStore) TouchAPIToken(ctx context.Context, tokenID int64, now time.Time) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND COALESCE(last_used_at, 0) < ?`,
+	_, err := s.wq().ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND COALESCE(last_used_at, 0) < ?`,
 		unix(now), tokenID, unix(now)-60)
 	return err
 }

@@ -13,26 +13,24 @@ import (
 
 func checkEmail(email string) (string, error) { return domain.CleanEmail("email", email) }
 
-func insertUser(ctx context.Context, tx *sql.Tx, email, hash string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
+func insertUser(ctx context.Context, tx dbq, email, hash string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
 	u := domain.User{Email: email, Role: role, AccountID: accountID, CreatedAt: now.Truncate(time.Second)}
 	var account any
 	if accountID != 0 {
 		account = accountID
 	}
 	var taken int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, email).Scan(&taken); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(email) = lower(?)`, email).Scan(&taken); err != nil {
 		return u, fmt.Errorf("store: unable to look up the e-mail: %w", err)
 	}
 	if taken > 0 {
 		return u, fmt.Errorf("store: %s: %w", email, domain.ErrEmailTaken)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, account_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-		email, hash, string(role), account, unix(u.CreatedAt))
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, role, account_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		email, hash, string(role), account, unix(u.CreatedAt)).Scan(&u.ID); err != nil {
 		return u, fmt.Errorf("store: unable to create the user: %w", err)
 	}
-	u.ID, err = res.LastInsertId()
-	return u, err
+	return u, nil
 }
 
 // CreateUser adds a user. A customer needs the account they belong to;
@@ -50,7 +48,7 @@ func (s *SQLStore) CreateUser(ctx context.Context, email, password string, role 
 		return domain.User{}, err
 	}
 	var u domain.User
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx dbq) error {
 		if accountID != 0 {
 			if _, err := accountByID(ctx, tx, accountID); err != nil {
 				return err
@@ -80,13 +78,10 @@ func (s *SQLStore) SignUp(ctx context.Context, name, email, password string, now
 	}
 	var u domain.User
 	a := domain.Account{Name: name, Email: email, CreatedAt: now.Truncate(time.Second)}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, email, created_at) VALUES (?, ?, ?)`, a.Name, a.Email, unix(a.CreatedAt))
-		if err != nil {
+	err = s.inTx(ctx, func(tx dbq) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO accounts (name, email, created_at) VALUES (?, ?, ?) RETURNING id`,
+			a.Name, a.Email, unix(a.CreatedAt)).Scan(&a.ID); err != nil {
 			return fmt.Errorf("store: unable to create account: %w", err)
-		}
-		if a.ID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		if u, err = insertUser(ctx, tx, email, hash, domain.RoleCustomer, a.ID, now); err != nil {
 			return err
@@ -106,7 +101,7 @@ func (s *SQLStore) Authenticate(ctx context.Context, email, password string) (do
 	var account, disabled sql.NullInt64
 	var created int64
 	err := s.rq.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at, disabled_at, session_epoch
-		FROM users WHERE email = ?`, strings.TrimSpace(email)).
+		FROM users WHERE lower(email) = lower(?)`, strings.TrimSpace(email)).
 		Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, _, err := verifyPassword(ctx, dummyHash(), password); err != nil {
@@ -132,7 +127,7 @@ func (s *SQLStore) Authenticate(ctx context.Context, email, password string) (do
 		// The sign-in goes on if this fails: the old hash still works,
 		// and the next sign-in tries again.
 		if fresh, err := newHash(ctx, password, argon); err == nil {
-			s.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, fresh, u.ID, hash)
+			s.wq().ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, fresh, u.ID, hash)
 		}
 	}
 	return u, nil
@@ -151,7 +146,8 @@ type cachedUser struct {
 // UserByID fetches a user; ErrNotFound when there is none.
 func (s *SQLStore) UserByID(ctx context.Context, id int64) (domain.User, error) {
 	now := time.Now()
-	if v, ok := s.users.Load(id); ok && now.Sub(v.(cachedUser).read) < userTTL {
+	// On PostgreSQL other servers change users too: read every time.
+	if v, ok := s.users.Load(id); ok && now.Sub(v.(cachedUser).read) < userTTL && !s.d.postgres {
 		return v.(cachedUser).u, nil
 	}
 	u, err := s.userByID(ctx, id)

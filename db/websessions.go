@@ -100,7 +100,9 @@ func (c *webSessionCache) dropUser(user int64) {
 // Find returns the data of a live session.
 func (w WebSessions) Find(token string) ([]byte, bool, error) {
 	hash, now := tokenHash(token), time.Now()
-	if data, ok := w.s.sessions.get(hash, now); ok {
+	// Several servers share a PostgreSQL database: a session another one
+	// ended must be refused at the next request, so it is read every time.
+	if data, ok := w.s.sessions.get(hash, now); ok && !w.s.d.postgres {
 		return data, true, nil
 	}
 	var data []byte
@@ -129,7 +131,7 @@ func (w WebSessions) Commit(token string, data []byte, expiry time.Time) error {
 	if user != 0 {
 		owner = user
 	}
-	_, err := w.s.w.Exec(`INSERT INTO web_sessions (token_hash, user_id, data, expiry) VALUES (?, ?, ?, ?)
+	_, err := w.s.wq().Exec(`INSERT INTO web_sessions (token_hash, user_id, data, expiry) VALUES (?, ?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expiry = excluded.expiry`,
 		hash, owner, data, expiry.Unix())
 	if err != nil {
@@ -144,7 +146,7 @@ func (w WebSessions) Commit(token string, data []byte, expiry time.Time) error {
 func (w WebSessions) Delete(token string) error {
 	hash := tokenHash(token)
 	w.s.sessions.drop(hash)
-	if _, err := w.s.w.Exec(`DELETE FROM web_sessions WHERE token_hash = ?`, hash); err != nil {
+	if _, err := w.s.wq().Exec(`DELETE FROM web_sessions WHERE token_hash = ?`, hash); err != nil {
 		return fmt.Errorf("store: unable to delete a web session: %w", err)
 	}
 	return nil
@@ -153,7 +155,7 @@ func (w WebSessions) Delete(token string) error {
 // DeleteExpired removes sessions past their expiry; the server runs it
 // periodically.
 func (w WebSessions) DeleteExpired(ctx context.Context, now time.Time) error {
-	if _, err := w.s.w.ExecContext(ctx, `DELETE FROM web_sessions WHERE expiry <= ?`, now.Unix()); err != nil {
+	if _, err := w.s.wq().ExecContext(ctx, `DELETE FROM web_sessions WHERE expiry <= ?`, now.Unix()); err != nil {
 		return fmt.Errorf("store: unable to delete expired web sessions: %w", err)
 	}
 	return nil
@@ -163,7 +165,7 @@ func (w WebSessions) DeleteExpired(ctx context.Context, now time.Time) error {
 // the caller's transaction, and returns the new epoch. The epoch is what
 // ends the sessions at once everywhere, copies in other processes' memory
 // included (see User.SessionEpoch); deleting the rows keeps the table clean.
-func endSessions(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {
+func endSessions(ctx context.Context, tx dbq, userID int64) (int64, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = ?`, userID); err != nil {
 		return 0, fmt.Errorf("store: unable to end the sessions of user %d: %w", userID, err)
 	}

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +21,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 	"rtcbill/domain"
 	"rtcbill/handlers"
 )
@@ -277,15 +276,13 @@ type authzWorld struct {
 // be), like newEnv; edit may change the configuration first.
 func authzServer(t *testing.T, path string, edit func(*handlers.Config)) *env {
 	t.Helper()
+	path = dbtest.Or(t, path)
 	store, err := db.Open(context.Background(), path)
 	if err != nil {
-		t.Fatalf("db.Open(%s): %v", path, err)
+		t.Fatalf("db.Open(%s): %v", dbtest.Describe(path), err)
 	}
 	t.Cleanup(func() { store.Close() })
-	ro, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatalf("open %s read-only: %v", path, err)
-	}
+	ro := dbtest.ReadOnly(t, path)
 	t.Cleanup(func() { ro.Close() })
 	clk := &clock{t: fixedNow}
 	cfg := handlers.Config{
@@ -346,8 +343,8 @@ func authzAccount(t *testing.T, store db.Store, name, email string, demo bool) (
 // sign-in page, and closes the database so that cells can copy it.
 func newAuthzWorld(t *testing.T) *authzWorld {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "template.db")
-	env := authzServer(t, path, nil)
+	env := authzServer(t, filepath.Join(t.TempDir(), "template.db"), nil)
+	path := env.path
 	ctx := context.Background()
 	w := &authzWorld{template: path, targets: map[string]authzTarget{}, users: map[authzWho]domain.User{},
 		cookies: map[authzWho]map[string]string{}, tokens: map[authzWho]string{}, bearer: map[authzWho]string{whoAdmin: staffToken}, secrets: map[string]string{}}
@@ -410,20 +407,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 // server opens a fresh server on a copy of the prepared database.
 func (w *authzWorld) server(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	for _, suffix := range []string{"", "-wal"} {
-		b, err := os.ReadFile(w.template + suffix)
-		if os.IsNotExist(err) && suffix != "" {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "cell.db"+suffix), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return authzServer(t, filepath.Join(dir, "cell.db"), nil)
+	return authzServer(t, dbtest.Clone(t, w.template), nil)
 }
 
 // request builds the request of one cell.

@@ -3,14 +3,12 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +19,7 @@ import (
 	_ "modernc.org/sqlite" // the read-only side of the row counts
 
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 	"rtcbill/handlers"
 )
 
@@ -63,21 +62,18 @@ type env struct {
 	store db.Store
 	path  string
 	clock *clock
-	ro    *sql.DB // read-only view of the same file, for row counts
+	ro    dbtest.DB // a second view of the same database, for row counts
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "rtcbill.db")
+	path := dbtest.Default().New(t)
 	store, err := db.Open(context.Background(), path)
 	if err != nil {
-		t.Fatalf("db.Open(%s): %v", path, err)
+		t.Fatalf("db.Open(%s): %v", dbtest.Describe(path), err)
 	}
 	t.Cleanup(func() { store.Close() })
-	ro, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatalf("open %s read-only: %v", path, err)
-	}
+	ro := dbtest.ReadOnly(t, path)
 	t.Cleanup(func() { ro.Close() })
 	clk := &clock{t: fixedNow}
 	e := handlers.New(handlers.Config{

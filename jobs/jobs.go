@@ -1,5 +1,6 @@
 // Package jobs runs the server's background work as jobs of a queue,
-// github.com/riverqueue/river, in the console's own database: the scheduled
+// github.com/riverqueue/river, in the console's own database (its SQLite
+// driver, or on PostgreSQL its database/sql driver): the scheduled
 // monthly close today. River elects one leader among the servers that share
 // a database, and only the leader enqueues periodic jobs, so each runs on
 // one server at a time; a job that fails is retried with backoff; a job
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
@@ -136,7 +139,12 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	driver := riversqlite.New(pool)
+	var driver riverdriver.Driver[*sql.Tx]
+	if cfg.Store.Dialect() == "postgres" {
+		driver = riverdatabasesql.New(pool)
+	} else {
+		driver = riversqlite.New(pool)
+	}
 	migrator, err := rivermigrate.New(driver, nil)
 	if err != nil {
 		pool.Close()
