@@ -50,6 +50,9 @@ func (s *SQLStore) CreateApp(ctx context.Context, accountID int64, name string, 
 			app.SDKAppID, accountID, app.Name, unix(app.CreatedAt)); err != nil {
 			return fmt.Errorf("store: unable to create app: %w", err)
 		}
+		if err := bumpVersion(ctx, tx, accountID); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("%d %s", app.SDKAppID, app.Name)
 		if existing == 0 && billing.GrantsTrial(app.CreatedAt) {
 			plan, _ := billing.LookupPlan(string(billing.Trial))

@@ -341,6 +341,8 @@ func (s *SQLStore) closeAccount(ctx context.Context, accountID int64, through bi
 			}
 			issued++
 		}
+		// Storing a bill changes no figure on any page (a stored bill is
+		// the computed one): the account's version stays.
 		return nil
 	})
 	return issued, err

@@ -48,7 +48,7 @@ type Store interface {
 	CloseGrace() time.Duration
 	SetCloseGrace(d time.Duration)
 	CountIssuedBills(ctx context.Context) (int, error)
-	DataVersion(ctx context.Context) (string, error)
+	AccountVersion(ctx context.Context, accountID int64) (int64, error)
 
 	// Users, credentials, web sessions and API tokens
 	CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error)

@@ -95,7 +95,7 @@ func insertPackage(ctx context.Context, tx dbq, accountID int64, plan billing.Pl
 	if err != nil {
 		return p, fmt.Errorf("store: unable to record package: %w", err)
 	}
-	return p, nil
+	return p, bumpVersion(ctx, tx, accountID)
 }
 
 const packageColumns = `id, order_id, plan, purchased_at, included_minutes, price`

@@ -142,6 +142,11 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 			rooms[rk] = r
 		}
 	}
+	if res.Inserted > 0 {
+		if err := bumpVersion(ctx, tx, accountID); err != nil {
+			return res, err
+		}
+	}
 	for k, v := range days {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (account_id, day, sdk_app_id) DO UPDATE SET seconds = usage_daily.seconds + excluded.seconds, sessions = usage_daily.sessions + excluded.sessions`,

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite"             // pure Go SQLite: no cgo
 
 	"rtcbill/billing"
+	"rtcbill/domain"
 )
 
 // SQLStore is the store on SQLite or PostgreSQL. On SQLite, writes go
@@ -400,16 +401,28 @@ func boolInt(b bool) int {
 }
 func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
 
-// DataVersion names the state of everything a bill is made of: it changes
-// whenever a session, a package or an application is recorded, by this
-// process or another. Rowids only grow, so their maxima are enough, and
-// reading them costs a look at the end of each table.
-func (s *SQLStore) DataVersion(ctx context.Context) (string, error) {
-	var sessions, packages, apps int64
-	err := s.rq.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM sessions),
-		(SELECT COALESCE(MAX(id), 0) FROM packages), (SELECT COALESCE(MAX(sdk_app_id), 0) FROM apps)`).Scan(&sessions, &packages, &apps)
-	if err != nil {
-		return "", fmt.Errorf("store: unable to read the data version: %w", err)
+// bumpVersion moves the account's version on, in the transaction of a
+// write that changes what its pages show (see AccountVersion).
+func bumpVersion(ctx context.Context, tx dbq, accountID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET version = version + 1 WHERE id = ?`, accountID); err != nil {
+		return fmt.Errorf("store: unable to move account %d's version on: %w", accountID, err)
 	}
-	return fmt.Sprintf("%d.%d.%d", sessions, packages, apps), nil
+	return nil
+}
+
+// AccountVersion names the state of everything an account's bills and
+// pages are made of: it goes up in the same transaction as each session
+// batch, package and application of that account, written by
+// this server or another, and by nothing of other accounts. One indexed
+// read.
+func (s *SQLStore) AccountVersion(ctx context.Context, accountID int64) (int64, error) {
+	var v int64
+	err := s.rq.QueryRowContext(ctx, `SELECT version FROM accounts WHERE id = ?`, accountID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: account %d: %w", accountID, domain.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to read account %d's version: %w", accountID, err)
+	}
+	return v, nil
 }

@@ -3,9 +3,11 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
@@ -43,19 +45,23 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	// A bill page changes only when the data it is made of does (a session,
-	// a package, an application) or when its month ends: keep each rendered
-	// page under a key naming all of that, and the viewer's language,
-	// header and CSRF token.
+	// A bill page changes only when the data it is made of does (the
+	// account's sessions, packages and applications, which move its
+	// version on), when a month ends or its close grace passes:
+	// keep each rendered page under a key naming all of that and how the
+	// viewer sees it. Another account's writes leave it kept.
 	var key string
 	if !asCSV {
-		version, err := h.store.DataVersion(ctx)
+		version, err := h.store.AccountVersion(ctx, a.ID)
 		if err != nil {
 			return err
 		}
-		key = viewKey(c, version, billing.MonthOf(now).String())
-		if body, ok := h.billPages.get(key); ok {
-			return c.HTMLBlob(http.StatusOK, body)
+		key = viewKey(c, strconv.FormatInt(version, 10), billing.MonthOf(now).String(),
+			billing.ClosableThrough(now, h.store.CloseGrace()).String())
+		body, ok := h.billPages.get(key)
+		h.look("bill", ok)
+		if ok {
+			return serveShared(c, http.StatusOK, body)
 		}
 	}
 	bill, err := h.store.Bill(ctx, a.ID, month, now)
@@ -68,12 +74,12 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", BillCSV(ToBillJSON(a.ID, bill)))
 	}
 	m := accountMeta(c, a, "bills", views.T(ctx, "bills.bill.title", "Month", month.String()))
-	body, err := renderBytes(c, views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)))
+	body, err := renderShared(c, &m, func() templ.Component { return views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)) })
 	if err != nil {
 		return err
 	}
 	h.billPages.put(key, body)
-	return c.HTMLBlob(http.StatusOK, body)
+	return serveShared(c, http.StatusOK, body)
 }
 
 // billMonth reads a bill's month as showBill does: YYYY-MM, already begun

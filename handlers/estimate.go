@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -387,7 +388,7 @@ func (h *Handler) showEstimate(c echo.Context) error {
 	// same viewer, so a link sent around is searched once.
 	key := viewKey(c, c.Request().Header.Get("HX-Request"), billing.MonthOf(h.now()).String())
 	if body, ok := h.estimatePages.get(key); ok {
-		return c.HTMLBlob(http.StatusOK, body)
+		return serveShared(c, http.StatusOK, body)
 	}
 	status := http.StatusOK
 	if len(r.Problems) == 0 {
@@ -410,10 +411,10 @@ func (h *Handler) showEstimate(c echo.Context) error {
 		}
 		return render(c, status, views.EstimatePageView(page))
 	}
-	body, err := renderBytes(c, views.EstimatePageView(page))
+	body, err := renderShared(c, &page.Meta, func() templ.Component { return views.EstimatePageView(page) })
 	if err != nil {
 		return err
 	}
 	h.estimatePages.put(key, body)
-	return c.HTMLBlob(status, body)
+	return serveShared(c, status, body)
 }

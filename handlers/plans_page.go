@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"bytes"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
@@ -44,27 +47,68 @@ func (h *Handler) showPlans(c echo.Context) error {
 	// example). Render it once for each such view.
 	now := h.now()
 	key := viewKey(c, strconv.FormatInt(account, 10), billing.FormatDate(now))
-	if body, ok := h.plansCache.get(key); ok {
-		return c.HTMLBlob(http.StatusOK, body)
+	body, ok := h.plansCache.get(key)
+	h.look("plans", ok)
+	if ok {
+		return serveShared(c, http.StatusOK, body)
 	}
 	page := views.NewPlansPage(meta(c, views.T(ctx, "plans.title")), views.Lang(ctx), now, account, buy)
-	body, err := renderBytes(c, views.Plans(page))
+	body, err := renderShared(c, &page.Meta, func() templ.Component { return views.Plans(page) })
 	if err != nil {
 		return err
 	}
 	h.plansCache.put(key, body)
-	return c.HTMLBlob(http.StatusOK, body)
+	return serveShared(c, http.StatusOK, body)
 }
 
-// viewKey names a rendered page as its viewer sees it: the language, who is
-// signed in (the header), the CSRF token in the page's forms, the address,
-// and what else the page depends on (extra).
+// viewKey names a rendered page as viewers see it alike: the language, the
+// role and own account of who is signed in (the header's links), the
+// address, and what else the page depends on (extra). What differs from one
+// visitor to the next — the CSRF token in its forms, the signed-in e-mail
+// in its header — is not in the key: the page is kept with placeholders
+// there (renderShared) and each answer puts the visitor's own in
+// (serveShared), so that a newcomer without cookies is served the page the
+// previous newcomer made.
 func viewKey(c echo.Context, extra ...string) string {
 	ctx := c.Request().Context()
 	p := who(c)
-	parts := append([]string{views.LangCode(views.Lang(ctx)), p.Email, string(p.Role), views.CSRFToken(ctx),
+	parts := append([]string{views.LangCode(views.Lang(ctx)), string(p.Role), strconv.FormatInt(p.Account, 10),
 		c.Request().URL.RequestURI()}, extra...)
 	return strings.Join(parts, "\x00")
+}
+
+// The placeholders of a kept page: plain ASCII that templ writes as it is
+// and no visitor's text can contain.
+const (
+	csrfPlaceholder  = "rtcbill-csrf-0c8e4f2a9b7d"
+	emailPlaceholder = "rtcbill-email-0c8e4f2a9b7d"
+)
+
+// renderShared renders a page to keep for every visitor of its viewKey:
+// the CSRF token and the signed-in e-mail are placeholders.
+func renderShared(c echo.Context, m *views.Meta, page func() templ.Component) ([]byte, error) {
+	if m.User != nil {
+		u := *m.User
+		u.Email = emailPlaceholder
+		m.User = &u
+	}
+	ctx := views.WithCSRF(c.Request().Context(), csrfPlaceholder)
+	var buf bytes.Buffer
+	if err := page().Render(ctx, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// serveShared answers with a kept page, the visitor's own CSRF token and
+// e-mail put in.
+func serveShared(c echo.Context, status int, body []byte) error {
+	ctx := c.Request().Context()
+	out := bytes.ReplaceAll(body, []byte(csrfPlaceholder), []byte(html.EscapeString(views.CSRFToken(ctx))))
+	if bytes.Contains(out, []byte(emailPlaceholder)) {
+		out = bytes.ReplaceAll(out, []byte(emailPlaceholder), []byte(html.EscapeString(who(c).Email)))
+	}
+	return c.HTMLBlob(status, out)
 }
 
 // pageCache keeps rendered pages by key, at most pageCacheBytes of them;
@@ -94,4 +138,11 @@ func (pc *pageCache) put(key string, body []byte) {
 		pc.bytes += len(key) + len(body)
 	}
 	pc.m[key] = body
+}
+
+// look reports a look into the page cache name to the tests' hook.
+func (h *Handler) look(name string, hit bool) {
+	if h.pageHook != nil {
+		h.pageHook(name, hit)
+	}
 }

@@ -53,6 +53,8 @@ type Config struct {
 	// limiters); without one, none runs and the limiters stay bounded by
 	// their size alone.
 	Context context.Context
+	// pageHook, for tests, hears each look into a page cache.
+	pageHook func(cache string, hit bool)
 }
 
 // Handler serves rtcbill.
@@ -83,6 +85,7 @@ type Handler struct {
 	billPages pageCache
 	// estimatePages keeps rendered estimator answers (see showEstimate).
 	estimatePages pageCache
+	pageHook      func(cache string, hit bool)
 }
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere.
@@ -101,7 +104,7 @@ func New(cfg Config) *echo.Echo {
 	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newSignInLimiter(),
 		signUps: newWindow(lim.SignUpsPerAddress, time.Hour), signUpsAll: newWindow(lim.SignUpsPerHour, time.Hour),
 		estimates: newBuckets(lim.EstimatesPerMinute), estimating: make(chan struct{}, lim.EstimateConcurrency),
-		limits: lim, baseURL: cfg.BaseURL}
+		limits: lim, baseURL: cfg.BaseURL, pageHook: cfg.pageHook}
 	if h.baseURL == "" {
 		h.baseURL = addrURL(cfg.Addr)
 	}
