@@ -37,6 +37,7 @@ type Store interface {
 	Join(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (string, error)
 	Leave(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (billing.Session, error)
 	LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]domain.LiveSession, error)
+	UsageSeconds(ctx context.Context, accountID int64, from, until time.Time) (int64, error)
 	RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error)
 	LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error)
 

@@ -122,3 +122,14 @@ func livePieces(ctx context.Context, q querier, dst []billing.Piece, accountID i
 	}
 	return dst, rows.Err()
 }
+
+// UsageSeconds is the account's recorded usage on the CST days from from's
+// day up to (not including) until's day, from the daily sums.
+func (s *SQLStore) UsageSeconds(ctx context.Context, accountID int64, from, until time.Time) (int64, error) {
+	var n int64
+	if err := s.rq.QueryRowContext(ctx, `SELECT COALESCE(SUM(seconds), 0) FROM usage_daily WHERE account_id = ? AND day >= ? AND day < ?`,
+		accountID, billing.FormatDate(from), billing.FormatDate(until)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unable to read the usage of account %d: %w", accountID, err)
+	}
+	return n, nil
+}

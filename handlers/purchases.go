@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -89,9 +91,13 @@ func (h *Handler) listPackages(c echo.Context) error {
 		Status   string        `json:"status"`
 		At       string        `json:"at"`
 		Packages []packageJSON `json:"packages"`
+		Forecast *forecastJSON `json:"forecast"`
 	}{Status: string(st.Status), At: billing.FormatInstant(at), Packages: []packageJSON{}}
 	for _, ps := range st.Packages {
 		out.Packages = append(out.Packages, toStandingJSON(ps))
+	}
+	if out.Forecast, err = h.forecast(c.Request().Context(), id, st, at); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -102,4 +108,38 @@ func toStandingJSON(ps domain.PackageStanding) packageJSON {
 	j.UsedMinutes, j.RemainingMinutes, j.ExpiredMinutes = &used, &remaining, &cleared
 	j.State = string(ps.State)
 	return j
+}
+
+// forecastJSON is the packages answer's forecast (see billing.ForecastFrom).
+type forecastJSON struct {
+	BasedOnDays   int     `json:"based_on_days"`
+	MinutesPerDay int64   `json:"minutes_per_day"`
+	RunsOutOn     *string `json:"runs_out_on"`
+	Overage       int64   `json:"overage_minutes_until_next_expiry"`
+}
+
+// forecast is where the account's packages are heading at at, from the
+// usage of the 30 whole CST days before at's day; nil without usage then.
+func (h *Handler) forecast(ctx context.Context, accountID int64, st domain.Standing, at time.Time) (*forecastJSON, error) {
+	today := billing.DayStart(at)
+	seconds, err := h.store.UsageSeconds(ctx, accountID, today.AddDate(0, 0, -billing.ForecastDays), today)
+	if err != nil {
+		return nil, err
+	}
+	pkgs := make([]billing.Package, 0, len(st.Packages))
+	remaining := map[int64]int64{}
+	for _, ps := range st.Packages {
+		pkgs = append(pkgs, ps.Package)
+		remaining[ps.ID] = ps.Balance.RemainingMinutes
+	}
+	f, ok := billing.ForecastFrom(at, pkgs, remaining, st.Status == billing.StatusActive, seconds)
+	if !ok {
+		return nil, nil
+	}
+	out := &forecastJSON{BasedOnDays: f.BasedOnDays, MinutesPerDay: f.MinutesPerDay, Overage: f.OverageUntilNextExpiry}
+	if !f.RunsOutOn.IsZero() {
+		d := billing.FormatDate(f.RunsOutOn)
+		out.RunsOutOn = &d
+	}
+	return out, nil
 }
