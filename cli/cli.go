@@ -30,6 +30,7 @@ Usage:
   rtcbill import --app SDKAPPID [--db FILE] sessions.csv
                                                 import finished sessions from a CSV file, all or nothing
   rtcbill backup --to FILE [--db FILE]          write a consistent copy of the database, also while serving
+  rtcbill copy --from FILE --to postgres://…    move a SQLite database into a new, empty PostgreSQL database, verified
   rtcbill COMMAND --help                        help on a command
 
 Environment:
@@ -70,6 +71,8 @@ func Run(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 		return importCommand(args, stdout, stderr)
 	case "backup":
 		return backupCommand(args, stdout)
+	case "copy":
+		return copyCommand(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
