@@ -2,25 +2,25 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 )
 
 // TestServeClosesInTheBackground: a server started on a database with
 // thousands of accounts' months to close answers /healthz within a second
-// and serves requests while the scheduled close stores those bills.
+// and serves requests while the scheduled close stores those bills. On
+// either store.
 func TestServeClosesInTheBackground(t *testing.T) {
 	t.Parallel()
 	rtcbillBinary(t) // skips under -short
-	path := filepath.Join(t.TempDir(), "rtcbill.db")
+	path := dbtest.Default().New(t)
 	const accounts = 2000
 	created := time.Date(2024, 11, 3, 9, 0, 0, 0, billing.CST)
 	seedAccounts(t, path, accounts, created)
@@ -77,10 +77,7 @@ func seedAccounts(t *testing.T, path string, n int, created time.Time) {
 		t.Fatal(err)
 	}
 	s.Close()
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := dbtest.Writable(t, path)
 	defer raw.Close()
 	tx, err := raw.Begin()
 	if err != nil {

@@ -5,13 +5,15 @@ package main
 // The end-to-end tests of issue 7 (crash safety, backups, graceful
 // shutdown) build the real binary once and run it as a subprocess: only a
 // real process can be killed with SIGKILL or stopped with SIGTERM. They are
-// skipped under -short.
+// skipped under -short. They run on the store of dbtest.Default(): SQLite,
+// or PostgreSQL when RTCBILL_TEST_POSTGRES is set (its URL is the --db of
+// the binary); the tests of a SQLite file (a killed import's WAL, backups)
+// say so and run on SQLite whatever the variable.
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +33,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 	"rtcbill/domain"
 )
 
@@ -86,6 +89,13 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+// all is the whole output.
+func (l *lockedBuffer) all() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // tail is the end of the output, for failure messages.
@@ -196,13 +206,31 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startServer serves path and returns once /healthz answers 200.
-func startServer(t *testing.T, path string) *server {
+// startServer serves dsn (a SQLite file path or a postgres:// URL) and
+// returns once /healthz answers 200.
+func startServer(t *testing.T, dsn string) *server {
+	t.Helper()
+	s := launchServer(t, dsn)
+	s.waitReady(t)
+	return s
+}
+
+// launchServer starts "rtcbill serve" on dsn with the extra flags, without
+// waiting for it to be ready.
+func launchServer(t *testing.T, dsn string, extra ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
-	s := &server{proc: startProc(t, "serve", "--addr", addr, "--db", path), addr: addr, url: "http://" + addr,
+	args := append([]string{"serve", "--addr", addr, "--db", dsn}, extra...)
+	s := &server{proc: startProc(t, args...), addr: addr, url: "http://" + addr,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 60 * time.Second}}
 	t.Cleanup(s.client.CloseIdleConnections)
+	return s
+}
+
+// waitReady returns once /healthz answers 200, and fails t if the server
+// exits first or is not ready within 20 s.
+func (s *server) waitReady(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if s.exited() {
@@ -212,7 +240,7 @@ func startServer(t *testing.T, path string) *server {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return
 			}
 		}
 		if time.Now().After(deadline) {
@@ -224,9 +252,17 @@ func startServer(t *testing.T, path string) *server {
 
 // call sends a request of the staff token; body, when not nil, is JSON.
 func (s *server) call(method, path string, body []byte) (int, []byte, error) {
+	return s.request(method, path, body, nil)
+}
+
+// request is call with more headers.
+func (s *server) request(method, path string, body []byte, header http.Header) (int, []byte, error) {
 	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+e2eToken)
 	if body != nil {
@@ -326,9 +362,9 @@ func batchJSON(b, n int, start time.Time) []byte {
 	return buf.Bytes()
 }
 
-// facts is what a database file holds, read with a connection of its own.
+// facts is what a database holds, read with a connection of its own.
 type facts struct {
-	integrity      string
+	integrity      string           // PRAGMA integrity_check on SQLite; "" on PostgreSQL, whose recovery is the server's
 	perBatch       map[string]int64 // sessions per id prefix (before the first "-")
 	sessions       int64
 	sessionSeconds int64 // SUM(left_at - joined_at)
@@ -337,18 +373,20 @@ type facts struct {
 	roomSeconds    int64 // SUM(usage_room_monthly.seconds)
 }
 
-// inspect opens path (recovering its WAL if a crash left one) and reads
-// its facts; month, if not empty, is the CST month of monthSeconds.
-func inspect(t *testing.T, path, month string) facts {
+// inspect opens dsn's database (recovering a SQLite file's WAL if a crash
+// left one) and reads its facts; month, if not empty, is the CST month of
+// monthSeconds.
+func inspect(t *testing.T, dsn, month string) facts {
 	t.Helper()
-	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg := dbtest.IsPostgres(dsn)
+	conn := dbtest.Writable(t, dsn) // on SQLite the WAL's recovery writes
 	defer conn.Close()
+	path := dbtest.Describe(dsn)
 	f := facts{perBatch: map[string]int64{}}
-	if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&f.integrity); err != nil {
-		t.Fatalf("integrity_check of %s: %v", path, err)
+	if !pg {
+		if err := conn.QueryRow(`PRAGMA integrity_check`).Scan(&f.integrity); err != nil {
+			t.Fatalf("integrity_check of %s: %v", path, err)
+		}
 	}
 	var from, to int64
 	if month != "" {
@@ -364,8 +402,13 @@ func inspect(t *testing.T, path, month string) facts {
 		FROM sessions`, from, to).Scan(&f.sessions, &f.sessionSeconds, &f.monthSeconds, &f.dailySeconds, &f.roomSeconds); err != nil {
 		t.Fatalf("reading %s: %v", path, err)
 	}
-	rows, err := conn.Query(`SELECT substr(session_id, 1, instr(session_id, '-') - 1), COUNT(*) FROM sessions
-		WHERE instr(session_id, '-') > 0 GROUP BY 1`)
+	perBatch := `SELECT substr(session_id, 1, instr(session_id, '-') - 1), COUNT(*) FROM sessions
+		WHERE instr(session_id, '-') > 0 GROUP BY 1`
+	if pg {
+		perBatch = `SELECT split_part(session_id, '-', 1), COUNT(*) FROM sessions
+		WHERE strpos(session_id, '-') > 0 GROUP BY 1`
+	}
+	rows, err := conn.Query(perBatch)
 	if err != nil {
 		t.Fatalf("reading %s: %v", path, err)
 	}
@@ -384,10 +427,18 @@ func inspect(t *testing.T, path, month string) facts {
 	return f
 }
 
+// integrityNote says what the integrity check found, for a test's log.
+func (f facts) integrityNote() string {
+	if f.integrity == "" {
+		return "no integrity_check (PostgreSQL)"
+	}
+	return "integrity " + f.integrity
+}
+
 // checkSums fails t unless the usage tables add up to the sessions.
 func checkSums(t *testing.T, what string, f facts) {
 	t.Helper()
-	if f.integrity != "ok" {
+	if f.integrity != "ok" && f.integrity != "" {
 		t.Errorf("%s: PRAGMA integrity_check: got %q, want ok", what, f.integrity)
 	}
 	if f.dailySeconds != f.sessionSeconds || f.roomSeconds != f.sessionSeconds {
@@ -396,9 +447,13 @@ func checkSums(t *testing.T, what string, f facts) {
 	}
 }
 
-// fileSize is the size of path, -1 when there is no such file.
+// fileSize is the size of path, -1 when there is no such file (or path
+// is a PostgreSQL URL).
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
+	if dbtest.IsPostgres(path) {
+		return -1
+	}
 	info, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return -1
@@ -418,11 +473,12 @@ type batchOutcomes struct {
 }
 
 // TestE2ECrashDuringAPIBatches kills the server with SIGKILL while clients
-// post batches: after a restart the file is intact, every batch is whole or
-// absent, none that got 201 is lost, and the bills agree with the sessions.
+// post batches: after a restart the database is intact, every batch is
+// whole or absent, none that got 201 is lost, and the bills agree with the
+// sessions. On either store.
 func TestE2ECrashDuringAPIBatches(t *testing.T) {
 	start, month := sessionWindow(t)
-	path := filepath.Join(t.TempDir(), "crash.db")
+	path := dbtest.Default().New(t)
 	srv := startServer(t, path)
 	account, app := srv.newApp(t, start.AddDate(0, -2, 0))
 
@@ -513,20 +569,22 @@ func TestE2ECrashDuringAPIBatches(t *testing.T) {
 		t.Errorf("after one more batch: got %d sessions and a bill of %d s, want %d sessions and %d s",
 			f2.sessions, got, f.sessions+perBatch, f2.monthSeconds)
 	}
-	t.Logf("API crash: %d clients posting batches of %d; SIGKILL after %d batches accepted (WAL %d bytes at the kill); "+
+	t.Logf("API crash on %s: %d clients posting batches of %d; SIGKILL after %d batches accepted (WAL %d bytes at the kill, -1: none); "+
 		"%d requests in flight at the kill: %d found stored whole after the restart, %d wholly absent; %d unsent; "+
-		"all %d accepted batches present (%d sessions, %d s, integrity ok, usage sums and the %s bill agree)",
-		clients, perBatch, len(out.accepted), walAtKill, len(out.inFlight), recovered, len(out.inFlight)-recovered,
-		len(out.unsent), len(out.accepted), f.sessions, f.sessionSeconds, month)
+		"all %d accepted batches present (%d sessions, %d s, %s, usage sums and the %s bill agree)",
+		dbtest.Default().Name, clients, perBatch, len(out.accepted), walAtKill, len(out.inFlight), recovered, len(out.inFlight)-recovered,
+		len(out.unsent), len(out.accepted), f.sessions, f.sessionSeconds, f.integrityNote(), month)
 }
 
 // TestE2ECrashDuringCSVImport kills "rtcbill import" with SIGKILL in the
 // middle of a large file: nothing of the file is stored, the file is intact,
-// and the same import run again completes.
+// and the same import run again completes. A SQLite test whatever
+// RTCBILL_TEST_POSTGRES says: it kills the import once its transaction has
+// spilled into the file's WAL, and checks the file with integrity_check.
 func TestE2ECrashDuringCSVImport(t *testing.T) {
 	start, month := sessionWindow(t)
 	dir := t.TempDir()
-	path := filepath.Join(dir, "import.db")
+	path := dbtest.SQLite.New(t)
 	ctx := context.Background()
 	store, err := db.Open(ctx, path)
 	if err != nil {
@@ -600,11 +658,13 @@ func TestE2ECrashDuringCSVImport(t *testing.T) {
 
 // TestE2EBackupWhileServing runs "rtcbill backup" while the server takes
 // batches: the copy opens, is intact and is one consistent snapshot; a
-// second backup to the same file is refused.
+// second backup to the same file is refused. A SQLite test whatever
+// RTCBILL_TEST_POSTGRES says: rtcbill backup copies a SQLite file (a
+// PostgreSQL database is backed up with the server's own tools).
 func TestE2EBackupWhileServing(t *testing.T) {
 	start, month := sessionWindow(t)
 	dir := t.TempDir()
-	path := filepath.Join(dir, "live.db")
+	path := dbtest.SQLite.New(t)
 	srv := startServer(t, path)
 	account, app := srv.newApp(t, start.AddDate(0, -2, 0))
 
@@ -734,10 +794,10 @@ func (r *slowRequest) finish() (int, []byte, error) {
 
 // TestE2EGracefulShutdown sends SIGTERM while requests are in flight: they
 // complete with 201, new connections are refused, the process exits 0 and
-// the database is closed cleanly, with no WAL left to recover.
+// the database is closed cleanly, on SQLite with no WAL left to recover.
 func TestE2EGracefulShutdown(t *testing.T) {
 	start, month := sessionWindow(t)
-	path := filepath.Join(t.TempDir(), "shutdown.db")
+	path := dbtest.Default().New(t)
 	srv := startServer(t, path)
 	_, app := srv.newApp(t, start.AddDate(0, -2, 0))
 	srv.client.CloseIdleConnections()
@@ -798,7 +858,7 @@ func TestE2EGracefulShutdown(t *testing.T) {
 	}
 
 	// A clean close checkpoints the WAL into the file and deletes it: the
-	// next open has nothing to recover.
+	// next open has nothing to recover. (PostgreSQL's WAL is the server's.)
 	wal, shm := fileSize(t, path+"-wal"), fileSize(t, path+"-shm")
 	if wal > 0 {
 		t.Errorf("after a clean stop the WAL holds %d bytes, want no WAL (or an empty one)", wal)
@@ -808,7 +868,8 @@ func TestE2EGracefulShutdown(t *testing.T) {
 	if f.sessions != inFlight*perBatch {
 		t.Errorf("after SIGTERM: got %d sessions, want the %d of the requests in flight", f.sessions, inFlight*perBatch)
 	}
-	t.Logf("shutdown: SIGTERM with %d batch requests in flight; new connections refused after %s; all %d completed with 201; "+
-		"exit 0 after %s; WAL %d bytes, -shm %d bytes (-1: no file); integrity ok, %d sessions",
-		inFlight, refusedAfter.Round(10*time.Microsecond), inFlight, stoppedAfter.Round(time.Millisecond), wal, shm, f.sessions)
+	t.Logf("shutdown on %s: SIGTERM with %d batch requests in flight; new connections refused after %s; all %d completed with 201; "+
+		"exit 0 after %s; WAL %d bytes, -shm %d bytes (-1: no file); %s, %d sessions",
+		dbtest.Default().Name, inFlight, refusedAfter.Round(10*time.Microsecond), inFlight, stoppedAfter.Round(time.Millisecond), wal, shm,
+		f.integrityNote(), f.sessions)
 }

@@ -14,14 +14,22 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 )
 
-// w1Store builds the rule book's W1 in a database file and returns its
-// path and the account id.
+// w1Store builds the rule book's W1 in a SQLite file (what rtcbill copy
+// reads) and returns its path and the account id.
 func w1Store(t *testing.T) (string, int64) {
 	t.Helper()
+	return w1In(t, dbtest.SQLite)
+}
+
+// w1In builds the rule book's W1 in a fresh database of store and returns
+// its --db value and the account id.
+func w1In(t *testing.T, store dbtest.Store) (string, int64) {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "w1.db")
+	path := store.New(t)
 	s, err := db.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +64,7 @@ func w1Store(t *testing.T) (string, int64) {
 }
 
 func TestBillCommandPrintsW1August(t *testing.T) {
-	path, id := w1Store(t)
+	path, id := w1In(t, dbtest.Default())
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	var out bytes.Buffer
@@ -88,7 +96,7 @@ func TestBillCommandPrintsW1August(t *testing.T) {
 }
 
 func TestBillCommandRefusesBadInput(t *testing.T) {
-	path, _ := w1Store(t)
+	path, _ := w1In(t, dbtest.Default())
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cases := map[string][]string{
 		"no account":       {"bill", "--db", path, "--month", "2019-08"},

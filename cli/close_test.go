@@ -5,10 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+
+	"rtcbill/db/dbtest"
 )
 
 func TestCloseCommandIssuesEndedMonths(t *testing.T) {
-	path, _ := w1Store(t)
+	path, _ := w1In(t, dbtest.Default())
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var out bytes.Buffer
 	if err := Run([]string{"close", "--db", path, "--month", "2019-09"}, &out, io.Discard, quiet); err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,14 +12,15 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 )
 
-// importStore makes a database file with one application created on
-// 2023-01-02 (CST) and returns its path and the SDKAppID.
+// importStore makes a database of the tests' store with one application
+// created on 2023-01-02 (CST) and returns its --db value and the SDKAppID.
 func importStore(t *testing.T) (string, int64) {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "import.db")
+	path := dbtest.Default().New(t)
 	s, err := db.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -53,10 +53,7 @@ func writeCSV(t *testing.T, rows ...string) string {
 // and the seconds the sessions last.
 func storedCounts(t *testing.T, path string) string {
 	t.Helper()
-	conn, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dbtest.ReadOnly(t, path)
 	defer conn.Close()
 	var sessions, days, seconds int64
 	if err := conn.QueryRow(`SELECT (SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM usage_daily),

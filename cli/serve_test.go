@@ -6,17 +6,19 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"rtcbill/db/dbtest"
 	"rtcbill/handlers"
 )
 
+// TestServeRefusesAShortAdminToken checks that no SQLite file is created:
+// a SQLite test whatever RTCBILL_TEST_POSTGRES says.
 func TestServeRefusesAShortAdminToken(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "rtcbill.db")
+	path := dbtest.SQLite.New(t)
 	t.Setenv("RTCBILL_ADMIN_TOKEN", strings.Repeat("x", 31))
 	done := make(chan error, 1)
 	go func() {

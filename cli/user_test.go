@@ -6,19 +6,19 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 	"rtcbill/domain"
 )
 
 const cliPassword = "correct horse battery staple"
 
-// addUser runs "rtcbill user add" with args on a database file, the
-// password on stdin.
+// addUser runs "rtcbill user add" with args on a database, the password
+// on stdin.
 func addUser(t *testing.T, path, stdin string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
@@ -27,7 +27,7 @@ func addUser(t *testing.T, path, stdin string, args ...string) (string, error) {
 }
 
 func TestUserAddCreatesAnAdminWhoCanSignIn(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "users.db")
+	path := dbtest.Default().New(t)
 	out, err := addUser(t, path, cliPassword+"\n", "--email", "ops@example.com", "--role", "admin")
 	if err != nil {
 		t.Fatalf("user add: %v", err)
@@ -58,7 +58,7 @@ func TestUserAddCreatesAnAdminWhoCanSignIn(t *testing.T) {
 
 func TestUserAddRecordsTheCommandLineInTheAuditTrail(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "users.db")
+	path := dbtest.Default().New(t)
 	s, err := db.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "users.db")
+			path := dbtest.Default().New(t)
 			out, err := addUser(t, path, c.stdin, c.args...)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got error %v, want one saying %q", err, c.want)
@@ -126,7 +126,7 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 }
 
 func TestUserAddRefusesATakenEmail(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "users.db")
+	path := dbtest.Default().New(t)
 	if _, err := addUser(t, path, cliPassword, "--email", "ops@example.com", "--role", "admin"); err != nil {
 		t.Fatal(err)
 	}

@@ -150,9 +150,9 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 		pool.Close()
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	if err := migrateQueue(ctx, cfg.Store.Dialect(), pool, migrator); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("jobs: unable to migrate the job queue's tables: %w", err)
+		return nil, err
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &closeMonthsWorker{cfg: cfg})
@@ -178,6 +178,33 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("jobs: unable to start the job queue: %w", err)
 	}
 	return &Scheduler{client: client, pool: pool}, nil
+}
+
+// migrationLock1 and migrationLock2 are the keys of the PostgreSQL advisory
+// lock held while the job queue's tables are migrated: the two-key form, a
+// space apart from the store's one-key locks (accounts, its migrations).
+const migrationLock1, migrationLock2 = 7_262_001, 2
+
+// migrateQueue applies River's migrations. River takes no lock of its own:
+// two servers starting together on one PostgreSQL database would both
+// create its tables, and the second would fail; so there the migration
+// runs under an advisory lock, and the second server finds it done.
+func migrateQueue(ctx context.Context, dialect string, pool *sql.DB, migrator *rivermigrate.Migrator[*sql.Tx]) error {
+	if dialect == "postgres" {
+		conn, err := pool.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("jobs: unable to reserve a connection to migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, $2)`, migrationLock1, migrationLock2); err != nil {
+			return fmt.Errorf("jobs: unable to take the migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, migrationLock1, migrationLock2)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: unable to migrate the job queue's tables: %w", err)
+	}
+	return nil
 }
 
 // Stop lets the jobs in progress finish (until ctx ends) and closes the

@@ -5,23 +5,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/db/dbtest"
 )
 
 // TestScheduledClose: two servers on one database, each with its scheduler,
 // close every account's ended months in the background, in batches, each
-// bill stored once; starting a scheduler returns at once.
+// bill stored once; starting a scheduler returns at once. On SQLite, or on
+// PostgreSQL when RTCBILL_TEST_POSTGRES is set.
 func TestScheduledClose(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a job queue for a few seconds; skipped with -short")
 	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "rtcbill.db")
+	path := dbtest.Default().New(t)
 	setup, err := db.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

@@ -211,6 +211,39 @@ func ReadOnly(t testing.TB, dsn string) DB {
 	return DB{DB: ro, postgres: IsPostgres(dsn)}
 }
 
+// Writable opens a second connection to dsn's database that may write, for
+// tests that put rows in place directly, as a previous release would have
+// left them. (On SQLite the caller imports the driver, as for ReadOnly.)
+func Writable(t testing.TB, dsn string) DB {
+	t.Helper()
+	var w *sql.DB
+	var err error
+	if IsPostgres(dsn) {
+		w, err = sql.Open("pgx", dsn)
+	} else {
+		w, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)")
+	}
+	if err != nil {
+		t.Fatalf("dbtest: opening %s: %v", Describe(dsn), err)
+	}
+	return DB{DB: w, postgres: IsPostgres(dsn)}
+}
+
+// Begin starts a transaction whose queries take ? placeholders too.
+func (d DB) Begin() (Tx, error) {
+	tx, err := d.DB.Begin()
+	return Tx{Tx: tx, d: d}, err
+}
+
+// Tx is a transaction of a DB.
+type Tx struct {
+	*sql.Tx
+	d DB
+}
+
+func (x Tx) Exec(q string, args ...any) (sql.Result, error) { return x.Tx.Exec(x.d.bind(q), args...) }
+func (x Tx) QueryRow(q string, args ...any) *sql.Row        { return x.Tx.QueryRow(x.d.bind(q), args...) }
+
 var stand sync.Map // a test's SQLite path → the PostgreSQL database standing for it
 
 // Or gives the store's database for a test that asked for the SQLite file
