@@ -17,13 +17,14 @@ func (h *Handler) pageAccount(c echo.Context) (domain.Account, error) {
 	return h.readAccount(c, id)
 }
 
-// pageAccountW is pageAccount for changes: read-only staff get 403.
-func (h *Handler) pageAccountW(c echo.Context) (domain.Account, error) {
+// pageAccountFor is pageAccount for doing act: one who may read the
+// account but not do act gets 403.
+func (h *Handler) pageAccountFor(c echo.Context, act action) (domain.Account, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return domain.Account{}, err
 	}
-	return h.writeAccount(c, id)
+	return h.accountFor(c, id, act)
 }
 
 // accountMeta is the layout data of an account's page: its title and the
@@ -31,7 +32,7 @@ func (h *Handler) pageAccountW(c echo.Context) (domain.Account, error) {
 func accountMeta(c echo.Context, a domain.Account, active, title string) views.Meta {
 	m := meta(c, title)
 	p := who(c)
-	m.Account = &views.AccountNav{ID: a.ID, Name: a.Name, Active: active, Staff: p.staff(), CanWrite: p.canWrite(a)}
+	m.Account = &views.AccountNav{ID: a.ID, Name: a.Name, Active: active, Can: permissions(p, a)}
 	return m
 }
 
@@ -41,9 +42,9 @@ func (h *Handler) pageApp(c echo.Context) (domain.App, domain.Account, error) {
 	return h.appAccount(c, h.readAccount)
 }
 
-// pageAppW is pageApp for changes.
-func (h *Handler) pageAppW(c echo.Context) (domain.App, domain.Account, error) {
-	return h.appAccount(c, h.writeAccount)
+// pageAppFor is pageApp for doing act to the application's account.
+func (h *Handler) pageAppFor(c echo.Context, act action) (domain.App, domain.Account, error) {
+	return h.appAccount(c, func(c echo.Context, id int64) (domain.Account, error) { return h.accountFor(c, id, act) })
 }
 
 func (h *Handler) appAccount(c echo.Context, check func(echo.Context, int64) (domain.Account, error)) (domain.App, domain.Account, error) {

@@ -124,6 +124,13 @@ func (h *Handler) showAccountPage(c echo.Context) error {
 		}
 	}
 	page := views.NewAccountPage(accountMeta(c, a, "overview", a.Name), views.Lang(ctx), a, st, len(apps) > 0, now)
+	if len(st.Packages) > 0 {
+		month, err := h.store.Bill(ctx, a.ID, billing.MonthOf(now), now)
+		if err != nil {
+			return err
+		}
+		page.ShowMonth(month)
+	}
 	return render(c, http.StatusOK, views.Account(page))
 }
 
@@ -147,7 +154,7 @@ var tokenPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // showBuy answers GET /accounts/:id/buy/:plan: the confirmation, with the
 // dates R3 gives a purchase today and a fresh one-time token.
 func (h *Handler) showBuy(c echo.Context) error {
-	a, err := h.pageAccountW(c)
+	a, err := h.pageAccountFor(c, actBuy)
 	if err != nil {
 		return err
 	}
@@ -173,7 +180,7 @@ func (h *Handler) renderBuy(c echo.Context, status int, a domain.Account, plan b
 // is the purchase's idempotency key: a double click, a resubmit or the back
 // button lands on the same order and buys once.
 func (h *Handler) submitBuy(c echo.Context) error {
-	a, err := h.pageAccountW(c)
+	a, err := h.pageAccountFor(c, actBuy)
 	if err != nil {
 		return err
 	}

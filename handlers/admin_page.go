@@ -36,7 +36,7 @@ func (h *Handler) renderTokens(c echo.Context, a domain.Account, status int, edi
 	if err != nil {
 		return err
 	}
-	page := views.NewTokensPage(accountMeta(c, a, "tokens", views.T(ctx, "tokens.title")), a.ID, tokens, who(c).canWrite(a))
+	page := views.NewTokensPage(accountMeta(c, a, "tokens", views.T(ctx, "tokens.title")), a.ID, tokens, can(who(c), actManageTokens, &a))
 	edit(&page)
 	return render(c, status, views.Tokens(page))
 }
@@ -46,7 +46,7 @@ func (h *Handler) renderTokens(c echo.Context, a domain.Account, status int, edi
 // is no redirect: the secret must not travel in a URL, and the answer is
 // not to be cached.
 func (h *Handler) submitToken(c echo.Context) error {
-	a, err := h.pageAccountW(c)
+	a, err := h.pageAccountFor(c, actManageTokens)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (h *Handler) submitToken(c echo.Context) error {
 // returns to the list. Revoking a token already revoked (a double click)
 // lands there too; a token of another account is 404.
 func (h *Handler) submitRevokeToken(c echo.Context) error {
-	a, err := h.pageAccountW(c)
+	a, err := h.pageAccountFor(c, actManageTokens)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func toAppJSON(a domain.App) appJSON {
 // createApp answers POST /api/v1/accounts/:id/apps. The first application
 // brings the trial (R4); only staff may backdate created_at.
 func (h *Handler) createApp(c echo.Context) error {
-	id, err := h.accountParamW(c)
+	id, err := h.accountParamFor(c, actCreateApp)
 	if err != nil {
 		return err
 	}
@@ -78,9 +78,9 @@ func (h *Handler) listApps(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// appParam reads :sdk_app_id and checks the caller may change its account
-// (every API call on an application records or changes usage).
-func (h *Handler) appParam(c echo.Context) (domain.App, error) {
-	app, _, err := h.pageAppW(c)
+// appParam reads :sdk_app_id and checks the caller may do act to its
+// account (every API call on an application records or changes usage).
+func (h *Handler) appParam(c echo.Context, act action) (domain.App, error) {
+	app, _, err := h.pageAppFor(c, act)
 	return app, err
 }

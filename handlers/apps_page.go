@@ -37,7 +37,7 @@ func (h *Handler) showAppsPage(c echo.Context) error {
 // now (a customer cannot backdate it) and returns to the list, saying
 // whether it brought the trial (R4).
 func (h *Handler) submitApp(c echo.Context) error {
-	a, err := h.pageAccountW(c)
+	a, err := h.pageAccountFor(c, actCreateApp)
 	if err != nil {
 		return err
 	}

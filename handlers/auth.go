@@ -56,17 +56,60 @@ func (p principal) canRead(a domain.Account) bool {
 	return false
 }
 
-// canWrite: support only reads; everyone else changes what they can read.
-func (p principal) canWrite(a domain.Account) bool {
-	return p.Role != domain.RoleSupport && p.canRead(a)
+// action is something a principal may do to an account. Each is named
+// once, so that the handler that does it and the page that offers it ask
+// the same question: can.
+type action int
+
+const (
+	actRead         action = iota // open the account's pages
+	actBuy                        // buy a package
+	actCreateApp                  // create an application
+	actRecordUsage                // import sessions (a CSV file, the API)
+	actLiveRoom                   // let users join and leave a live room
+	actManageTokens               // create and revoke API tokens
+	actReadAudit                  // read the audit trail
+	actBackdate                   // record a purchase or an application in the past
+	actOpenAccount                // open a new account
+)
+
+// can reports whether p may do act to account a. A nil account asks
+// whether p may do it to some account (the plans page before an account is
+// chosen, the account list's form). Support only reads; sales work on demo
+// accounts; a customer on their own; admins on all. Pages show an action
+// only where can allows it, and the handler that does it checks the same.
+func can(p principal, act action, a *domain.Account) bool {
+	if !p.signedIn() || (a != nil && !p.canRead(*a)) {
+		return false
+	}
+	switch act {
+	case actRead:
+		return true
+	case actBuy, actCreateApp, actRecordUsage, actLiveRoom, actManageTokens:
+		return p.Role != domain.RoleSupport
+	case actReadAudit:
+		return p.staff()
+	case actBackdate:
+		return p.Role == domain.RoleAdmin
+	case actOpenAccount:
+		return p.Role == domain.RoleAdmin || p.Role == domain.RoleSales
+	}
+	return false
 }
 
 // canBackdate: only admins record history in the past.
-func (p principal) canBackdate() bool { return p.Role == domain.RoleAdmin }
+func (p principal) canBackdate() bool { return can(p, actBackdate, nil) }
 
 // canCreateAccounts: admins open any account, sales demo accounts.
-func (p principal) canCreateAccounts() bool {
-	return p.Role == domain.RoleAdmin || p.Role == domain.RoleSales
+func (p principal) canCreateAccounts() bool { return can(p, actOpenAccount, nil) }
+
+// permissions is what the pages of account a offer p, from can.
+func permissions(p principal, a domain.Account) views.Can {
+	return views.Can{
+		Buy: can(p, actBuy, &a), CreateApp: can(p, actCreateApp, &a), RecordUsage: can(p, actRecordUsage, &a),
+		LiveRoom: can(p, actLiveRoom, &a), ManageTokens: can(p, actManageTokens, &a), ReadAudit: can(p, actReadAudit, &a),
+		Backdate: can(p, actBackdate, &a),
+	}
 }
 
 var errForbidden = newError(http.StatusForbidden, "forbidden", "you may not do this")
@@ -99,10 +142,11 @@ func (h *Handler) readAccount(c echo.Context, id int64) (domain.Account, error) 
 	return a, err
 }
 
-// writeAccount is readAccount for changes: support gets 403.
-func (h *Handler) writeAccount(c echo.Context, id int64) (domain.Account, error) {
+// accountFor is readAccount for doing act: one who may read the account
+// but not do act to it gets 403.
+func (h *Handler) accountFor(c echo.Context, id int64, act action) (domain.Account, error) {
 	a, err := h.readAccount(c, id)
-	if err == nil && !who(c).canWrite(a) {
+	if err == nil && !can(who(c), act, &a) {
 		return domain.Account{}, h.refuse(c, errForbidden)
 	}
 	return a, err

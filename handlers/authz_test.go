@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
 	"rtcbill/billing"
@@ -732,4 +733,134 @@ func (c *authzClient) post(path string, form url.Values) *httptest.ResponseRecor
 func (c *authzClient) signIn(email, password string) *httptest.ResponseRecorder {
 	c.t.Helper()
 	return c.post("/signin", url.Values{"email": {email}, "password": {password}})
+}
+
+// TestAuthzPagesOfferOnlyWhatTheMatrixAllows: every page a principal may
+// open offers them nothing the matrix refuses them. Starting from the
+// matrix's pages that answer them 200, and following their links two
+// steps further, each link and each form's action is matched to its
+// route's row, and the cell of that principal on the account the link
+// names must be neither 401, 403 nor 404: no Buy button for support (not
+// on the plans page, not after choosing an account), no join form in a
+// room they may only watch, no link to a trail a customer may not read. A
+// link to no route at all fails too.
+func TestAuthzPagesOfferOnlyWhatTheMatrixAllows(t *testing.T) {
+	w := newAuthzWorld(t)
+	type route struct {
+		row authzRow
+		re  *regexp.Regexp
+	}
+	var routes []route
+	param := regexp.MustCompile(`:[a-z_]+`)
+	for _, row := range authzMatrix {
+		routes = append(routes, route{row, regexp.MustCompile(`^` + param.ReplaceAllString(row.path, `[^/]+`) + `$`)})
+	}
+	find := func(method, path string) (authzRow, bool) {
+		for _, r := range routes {
+			if r.row.method == method && r.re.MatchString(path) {
+				return r.row, true
+			}
+		}
+		return authzRow{}, false
+	}
+	// targetOf names the prepared account whose ids the path carries, ""
+	// for none.
+	targetOf := func(row authzRow, path string) string {
+		pp, ps := strings.Split(row.path, "/"), strings.Split(path, "/")
+		for key, tg := range w.targets {
+			for i, p := range pp {
+				if i < len(ps) && ((p == ":id" && ps[i] == strconv.FormatInt(tg.account, 10)) ||
+					(p == ":sdk_app_id" && ps[i] == strconv.FormatInt(tg.app, 10))) {
+					return key
+				}
+			}
+		}
+		return ""
+	}
+	// cell is what who gets on target's resources: the matrix's column
+	// for them, or the column of the same standing (a customer on their
+	// own account or on another's; staff see accounts A and B alike).
+	cell := func(row authzRow, who authzWho, target string, col int) int {
+		switch {
+		case target == "":
+			return row.want.cells()[col]
+		case who == whoA || who == whoB:
+			if (who == whoA && target == "A") || (who == whoB && target == "B") {
+				return row.want.a
+			}
+			return row.want.aOnB
+		}
+		for _, tg := range []string{target, "A"} {
+			for i, c := range authzColumns {
+				if c.who == who && c.target == tg {
+					return row.want.cells()[i]
+				}
+			}
+		}
+		return row.want.cells()[col]
+	}
+	const maxPages = 200 // per principal
+	pages := 0
+	for col, c := range authzColumns {
+		t.Run(c.name, func(t *testing.T) {
+			env := w.server(t)
+			client := &authzClient{t: t, e: env.e, cookies: maps.Clone(w.cookies[c.who])}
+			type visit struct {
+				uri   string
+				depth int
+			}
+			var queue []visit
+			seen := map[string]bool{}
+			for _, row := range authzMatrix {
+				if row.method == "GET" && !strings.HasPrefix(row.path, "/api/") && row.want.cells()[col] == http.StatusOK {
+					hr := w.request(t, row, col)
+					queue = append(queue, visit{hr.URL.RequestURI(), 0})
+				}
+			}
+			for len(queue) > 0 && len(seen) < maxPages {
+				v := queue[0]
+				queue = queue[1:]
+				if seen[v.uri] {
+					continue
+				}
+				seen[v.uri] = true
+				rec := client.do("GET", v.uri, nil, nil)
+				if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+					continue
+				}
+				pages++
+				doc, err := goquery.NewDocumentFromReader(rec.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				page, _ := url.Parse("http://example.com" + v.uri)
+				check := func(method, ref, what string) {
+					u, err := page.Parse(ref)
+					if err != nil || u.Host != page.Host || strings.HasPrefix(u.Path, "/static/") || (u.Path == page.Path && u.Fragment != "") {
+						return
+					}
+					target, ok := find(method, u.Path)
+					if !ok {
+						t.Errorf("%s as %s: %s %s %s leads to no route", v.uri, c.name, what, method, u.RequestURI())
+						return
+					}
+					got := cell(target, c.who, targetOf(target, u.Path), col)
+					if got == http.StatusUnauthorized || got == http.StatusForbidden || got == http.StatusNotFound {
+						t.Errorf("%s as %s: offers %s %s %s, which the matrix answers %d", v.uri, c.name, what, method, u.RequestURI(), got)
+						return
+					}
+					if method == "GET" && got == http.StatusOK && v.depth < 2 && !strings.HasSuffix(u.Path, ".csv") {
+						queue = append(queue, visit{u.RequestURI(), v.depth + 1})
+					}
+				}
+				doc.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
+					check("GET", a.AttrOr("href", ""), "the link “"+strings.Join(strings.Fields(a.Text()), " ")+"” to")
+				})
+				doc.Find("form").Each(func(_ int, f *goquery.Selection) {
+					check(strings.ToUpper(f.AttrOr("method", "GET")), f.AttrOr("action", v.uri), "a form to")
+				})
+			}
+		})
+	}
+	t.Logf("%d pages searched for links and forms", pages)
 }

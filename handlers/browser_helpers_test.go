@@ -241,10 +241,37 @@ func (b *browserEnv) open(path string) {
 }
 
 // click clicks the element (a real mouse click) without waiting for what
-// follows; waitFor does that.
+// follows; waitFor does that. An element in a closed menu (a <details>,
+// such as the header's) is reached as a person reaches it: the menu is
+// opened with a click on its summary first.
 func (b *browserEnv) click(sel string) {
 	b.t.Helper()
+	b.openMenuOf(sel)
 	b.step("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// openMenuOf clicks the summary of the closed <details> that holds the
+// element, if any, and waits for it to open.
+func (b *browserEnv) openMenuOf(sel string) {
+	b.t.Helper()
+	type summary struct {
+		Closed bool    `json:"closed"`
+		X      float64 `json:"x"`
+		Y      float64 `json:"y"`
+	}
+	s := run(b, "find the menu of "+sel, chromedp.Evaluate[summary](fmt.Sprintf(`(() => {
+		const d = document.querySelector(%q)?.closest("details:not([open])");
+		if (!d) return {closed: false, x: 0, y: 0};
+		const s = d.querySelector(":scope > summary");
+		s.scrollIntoView({block: "center"});
+		const r = s.getBoundingClientRect();
+		return {closed: true, x: r.x + r.width / 2, y: r.y + r.height / 2};
+	})()`, sel)))
+	if !s.Closed {
+		return
+	}
+	b.step("open the menu of "+sel, chromedp.MouseClickXY(s.X, s.Y))
+	b.waitFor("the menu of "+sel+" open", fmt.Sprintf(`document.querySelector(%q)?.closest("details")?.open`, sel))
 }
 
 // waitFor polls a JavaScript condition until it holds: across

@@ -18,7 +18,7 @@ import (
 // import. The request body limit (BodyLimit) caps the file; larger files
 // go through the command line.
 func (h *Handler) submitImport(c echo.Context) error {
-	app, a, err := h.pageAppW(c)
+	app, a, err := h.pageAppFor(c, actRecordUsage)
 	if err != nil {
 		return err
 	}

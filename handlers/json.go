@@ -73,9 +73,10 @@ func (h *Handler) accountParam(c echo.Context) (int64, error) {
 	return a.ID, err
 }
 
-// accountParamW reads :id and checks the caller may change that account.
-func (h *Handler) accountParamW(c echo.Context) (int64, error) {
-	a, err := h.pageAccountW(c)
+// accountParamFor reads :id and checks the caller may do act to that
+// account.
+func (h *Handler) accountParamFor(c echo.Context, act action) (int64, error) {
+	a, err := h.pageAccountFor(c, act)
 	return a.ID, err
 }
 

@@ -155,7 +155,7 @@ func netipToNet(p netip.Prefix) *net.IPNet {
 // live room's form with the reason for a page.
 func (h *Handler) liveQuota(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		_, a, err := h.pageAppW(c)
+		_, a, err := h.pageAppFor(c, actLiveRoom)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -90,6 +91,11 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 		p.Meta.Title, p.Message = views.T(ctx, "error.generic.title"), ae.Local.Text(ctx)
 	case ae.Status == http.StatusNotFound:
 		p.Meta.Title, p.Message = views.T(ctx, "error.not_found.title"), views.T(ctx, "error.not_found.message")
+	case ae == errForbidden:
+		p.Meta.Title = views.T(ctx, "error.forbidden.title")
+		p.Message = views.T(ctx, "error.forbidden.message", "Role", views.T(ctx, "role."+string(who(c).Role)))
+	case ae.Status == http.StatusUnauthorized:
+		p.Meta.Title, p.Message = views.T(ctx, "error.unauthorized.title"), views.T(ctx, "error.unauthorized.message")
 	case ae.Status >= 500:
 		p.Meta.Title, p.Message = views.T(ctx, "error.internal.title"), views.T(ctx, "error.internal.message")
 	default:
@@ -99,6 +105,67 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 		}
 	}
 	p.Meta.Path = r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		p.Meta.Path = "/" // the language switch must not repeat a POST
+	}
 	p.Meta.User = userNav(who(c))
+	h.errorWayBack(c, &p)
 	return render(c, ae.Status, views.Error(p))
+}
+
+// errorWayBack puts into an error page the ways back: where the user
+// starts (the plans, their account, the account list) and, when the error
+// is on a page of an account they may read, that account's navigation and
+// overview. An account they may not read is never named.
+func (h *Handler) errorWayBack(c echo.Context, p *views.ErrorPage) {
+	ctx := c.Request().Context()
+	pr := who(c)
+	switch {
+	case pr.staff():
+		p.HomeURL, p.HomeLabel = "/accounts", views.T(ctx, "error.home.accounts")
+	case pr.signedIn() && pr.Account != 0:
+		p.HomeURL, p.HomeLabel = views.AccountURL(pr.Account, ""), views.T(ctx, "error.home.account")
+	default:
+		p.HomeURL, p.HomeLabel = "/", views.T(ctx, "error.home")
+	}
+	if !pr.signedIn() {
+		return
+	}
+	route := c.Path()
+	var id int64
+	switch {
+	case strings.HasPrefix(route, "/accounts/:id"):
+		id, _ = strconv.ParseInt(c.Param("id"), 10, 64)
+	case strings.HasPrefix(route, "/apps/:sdk_app_id"):
+		sdk, err := strconv.ParseInt(c.Param("sdk_app_id"), 10, 64)
+		if err != nil {
+			return
+		}
+		app, err := h.store.App(ctx, sdk)
+		if err != nil {
+			return
+		}
+		id = app.AccountID
+	}
+	if id <= 0 {
+		return
+	}
+	a, err := h.store.Account(ctx, id)
+	if err != nil || !pr.canRead(a) {
+		return
+	}
+	active := "overview"
+	for _, tab := range []string{"apps", "bills", "tokens", "audit"} {
+		if strings.HasPrefix(route, "/accounts/:id/"+tab) {
+			active = tab
+		}
+	}
+	if strings.HasPrefix(route, "/apps/") {
+		active = "apps"
+	}
+	m := accountMeta(c, a, active, p.Meta.Title)
+	p.Meta.Account = m.Account
+	if back := views.AccountURL(a.ID, ""); back != p.HomeURL {
+		p.BackURL, p.BackLabel = back, views.T(ctx, "error.back.account", "Name", a.Name)
+	}
 }

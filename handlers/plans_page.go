@@ -22,24 +22,30 @@ func (h *Handler) showPlans(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := who(c)
 	var account int64
-	if v := c.QueryParam("account"); v != "" {
+	// The Buy buttons buy for the account, lead a visitor to sign up
+	// first, lead staff who may buy to choosing an account, or are not
+	// shown to one who may not buy (can).
+	buy := views.BuyNone
+	switch v := c.QueryParam("account"); {
+	case v != "":
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			return fieldError("account", "account must be an account number, not %q", v)
 		}
-		if _, err := h.readAccount(c, id); err != nil {
+		a, err := h.readAccount(c, id)
+		if err != nil {
 			return err
 		}
 		account = id
-	} else if p.Role == domain.RoleCustomer {
-		account = p.Account
-	}
-	buy := views.BuyForStaff
-	switch {
-	case account != 0:
-		buy = views.BuyForAccount
+		if can(p, actBuy, &a) {
+			buy = views.BuyForAccount
+		}
+	case p.Role == domain.RoleCustomer && can(p, actBuy, nil):
+		account, buy = p.Account, views.BuyForAccount
 	case !p.signedIn():
 		buy = views.BuyAfterSignUp
+	case can(p, actBuy, nil):
+		buy = views.BuyForStaff
 	}
 	// The catalogue page is the same for everyone who sees it alike: the
 	// same language, the same user in the header (and so the same CSRF

@@ -41,7 +41,7 @@ func toPackageJSON(p billing.Package) packageJSON {
 // "now"; staff may pass a past purchased_at. With an Idempotency-Key, a
 // repeat answers 200 with the package of the first request.
 func (h *Handler) purchase(c echo.Context) error {
-	id, err := h.accountParamW(c)
+	id, err := h.accountParamFor(c, actBuy)
 	if err != nil {
 		return err
 	}

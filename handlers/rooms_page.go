@@ -83,7 +83,7 @@ func (h *Handler) showLivePage(c echo.Context) error {
 // A closed account is refused (R5, 403); a user already in the room is a
 // conflict (409).
 func (h *Handler) submitLiveJoin(c echo.Context) error {
-	app, _, err := h.pageAppW(c)
+	app, _, err := h.pageAppFor(c, actLiveRoom)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (h *Handler) submitLiveJoin(c echo.Context) error {
 // submitLiveLeave answers POST .../live/leave: the user's session ends now
 // and is stored; the page then says how long it lasted.
 func (h *Handler) submitLiveLeave(c echo.Context) error {
-	app, _, err := h.pageAppW(c)
+	app, _, err := h.pageAppFor(c, actLiveRoom)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,7 +153,10 @@ func New(cfg Config) *echo.Echo {
 	pages.GET("/reset/:link", h.showReset)
 	pages.POST("/reset/:link", h.submitReset)
 
-	member := pages.Group("", signedIn)
+	// Not an echo group with middleware: echo would send every unknown
+	// path through it, and a visitor would be asked to sign in where the
+	// answer is 404 (see guarded).
+	member := guarded{pages, []echo.MiddlewareFunc{signedIn}}
 	member.GET("/accounts", h.showAccounts)
 	member.POST("/accounts", h.submitAccount)
 	member.GET("/accounts/:id", h.showAccountPage)
@@ -183,10 +187,13 @@ func New(cfg Config) *echo.Echo {
 	member.POST("/apps/:sdk_app_id/import", h.submitImport)
 
 	api := e.Group("/api/v1")
+	// An unknown path of the API is a JSON 404 for everyone, without the
+	// pages' session and language.
+	api.RouteNotFound("/*", func(echo.Context) error { return errNotFound })
 	api.GET("/plans", h.listPlans)
 	api.GET("/estimate", h.estimateAPI, h.limitEstimates)
 
-	auth := api.Group("", h.authenticateAPI)
+	auth := guarded{api, []echo.MiddlewareFunc{h.authenticateAPI}}
 	auth.POST("/accounts", h.createAccount)
 	auth.GET("/accounts", h.searchAccounts)
 	auth.GET("/accounts/:id", h.showAccount)
@@ -199,6 +206,26 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/join", h.join, h.liveQuota)
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/leave", h.leave)
 	return e
+}
+
+// guarded registers routes behind middleware of their own, like an echo
+// group with middleware but without its catch-all: echo routes every
+// unknown path below such a group through the group's middleware, so that
+// an unknown URL would ask a visitor to sign in, or an API client for a
+// token, where the answer is 404 for everyone.
+type guarded struct {
+	g  *echo.Group
+	mw []echo.MiddlewareFunc
+}
+
+// GET registers a GET route behind the guard's middleware, then mw.
+func (r guarded) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.GET(path, h, append(slices.Clone(r.mw), mw...)...)
+}
+
+// POST registers a POST route behind the guard's middleware, then mw.
+func (r guarded) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.POST(path, h, append(slices.Clone(r.mw), mw...)...)
 }
 
 func (h *Handler) logRequests() echo.MiddlewareFunc {

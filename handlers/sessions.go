@@ -132,7 +132,7 @@ func jsonErr(err error) error {
 // ingestSessions answers POST /api/v1/apps/:sdk_app_id/sessions: a batch of
 // finished sessions, stored all or nothing.
 func (h *Handler) ingestSessions(c echo.Context) error {
-	app, err := h.appParam(c)
+	app, err := h.appParam(c, actRecordUsage)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ type liveSessionJSON struct {
 // join answers POST .../rooms/:room_id/join: the user enters the room now.
 // A closed account is refused with 403 service_closed (R5).
 func (h *Handler) join(c echo.Context) error {
-	app, err := h.appParam(c)
+	app, err := h.appParam(c, actLiveRoom)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (h *Handler) join(c echo.Context) error {
 
 // leave answers POST .../rooms/:room_id/leave: the user's session ends now.
 func (h *Handler) leave(c echo.Context) error {
-	app, err := h.appParam(c)
+	app, err := h.appParam(c, actLiveRoom)
 	if err != nil {
 		return err
 	}

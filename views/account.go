@@ -32,6 +32,38 @@ type AccountPage struct {
 	Packages     []PackageRow
 	Entitlements []EntitlementRow
 	Warnings     []ExpiryWarning
+	// Can is what the user may do to the account (from Meta).
+	Can Can
+	// Banner is the status banner's variant: new (never had an
+	// application nor a package: the first application brings the trial),
+	// trial, active, overage (active with every package used: minutes are
+	// billed at the overage rate) or closed.
+	Banner string
+	// TrialExpiry is when a trial granted today would expire (R3, R4).
+	TrialExpiry string
+	// MinutesLeft is what the valid packages have left between them.
+	MinutesLeft string
+	// OverageRate is CNY per 1,000 minutes beyond the packages.
+	OverageRate string
+	// Month is the running month's estimate (ShowMonth), when known.
+	Month *MonthSoFar
+}
+
+// MonthSoFar is the running month as its estimated bill has it.
+type MonthSoFar struct {
+	Month          string // YYYY-MM
+	UsageMinutes   string
+	OverageMinutes string
+	AmountDue      string
+	BillURL        string
+}
+
+// ShowMonth adds the running month's estimate b to the overview.
+func (p *AccountPage) ShowMonth(b billing.Bill) {
+	p.Month = &MonthSoFar{
+		Month: b.Month.String(), UsageMinutes: Int(b.UsageMinutes), OverageMinutes: Int(b.Overage),
+		AmountDue: Money(b.AmountDue), BillURL: BillURL(p.AccountID, b.Month, ""),
+	}
 }
 
 // PackageRow is one package on the overview.
@@ -75,7 +107,12 @@ func NewAccountPage(meta Meta, lang language.Tag, a domain.Account, st domain.St
 		Meta: meta, AccountID: a.ID, Name: a.Name, Email: a.Email, Created: Date(a.CreatedAt),
 		AsOf: DateTime(now), Status: string(st.Status), HasApps: hasApps,
 		BuyURL: "/plans?account=" + itoa(a.ID), AppsURL: AccountURL(a.ID, "/apps"),
+		TrialExpiry: Date(billing.ValidityOf(now).ExpiresOn()), OverageRate: billing.OveragePricePer1000().String(),
 	}
+	if meta.Account != nil {
+		p.Can = meta.Account.Can
+	}
+	var left int64
 	orders := map[int64]string{}
 	for _, ps := range st.Packages {
 		orders[ps.ID] = ps.OrderID
@@ -87,6 +124,9 @@ func NewAccountPage(meta Meta, lang language.Tag, a domain.Account, st domain.St
 			Included: Int(ps.Included), Used: Int(b.UsedMinutes), Remaining: Int(b.RemainingMinutes),
 			Cleared: Int(b.ClearedMinutes), State: string(ps.State), UsedPercent: Percent(b.UsedMinutes, ps.Included),
 		})
+		if ps.State == billing.StateValid {
+			left += b.RemainingMinutes
+		}
 		if ps.Plan == billing.Trial && ps.State == billing.StateValid {
 			p.TrialLeft, p.TrialUntil = Int(b.RemainingMinutes), Date(ps.Validity.ExpiresOn())
 		}
@@ -96,6 +136,15 @@ func NewAccountPage(meta Meta, lang language.Tag, a domain.Account, st domain.St
 					Date(ps.Validity.ExpiresOn()), Int(b.RemainingMinutes), days + 1})
 			}
 		}
+	}
+	p.MinutesLeft = Int(left)
+	switch {
+	case st.Status == billing.StatusActive && left == 0:
+		p.Banner = "overage"
+	case st.Status == billing.StatusClosed && !hasApps && len(st.Packages) == 0:
+		p.Banner = "new"
+	default:
+		p.Banner = string(st.Status)
 	}
 	for _, e := range st.Entitlements {
 		row := EntitlementRow{Feature: string(e.Feature), Until: Date(e.ExpiresOn)}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
 
 	"rtcbill/billing"
@@ -114,6 +115,11 @@ func trial(id int64, at time.Time) billing.Package {
 	return billing.Package{ID: id, OrderID: "RBTRIAL", Plan: billing.Trial, PurchasedAt: at, Included: 1000}
 }
 
+// owner is the layout's data of an account's page as its customer sees
+// it: every action offered.
+var owner = views.Meta{Account: &views.AccountNav{ID: 3, Name: "星河教育", Can: views.Can{
+	Buy: true, CreateApp: true, RecordUsage: true, LiveRoom: true, ManageTokens: true}}}
+
 func TestAccountPage(t *testing.T) {
 	acct := domain.Account{ID: 3, Name: "星河教育", Email: "ops@xinghe.example", CreatedAt: cst(2019, 7, 1, 9, 0)}
 	use := func(at time.Time, minutes int64) billing.Piece {
@@ -122,7 +128,7 @@ func TestAccountPage(t *testing.T) {
 	t.Run("R5 a trial account shows its minutes left and how long", func(t *testing.T) {
 		now := cst(2019, 7, 20, 12, 0)
 		st := standingOf(now, []billing.Package{trial(1, cst(2019, 7, 1, 10, 0))}, []billing.Piece{use(cst(2019, 7, 2, 10, 0), 200)})
-		doc := renderDoc(t, en, views.Account(views.NewAccountPage(views.Meta{}, en, acct, st, true, now)))
+		doc := renderDoc(t, en, views.Account(views.NewAccountPage(owner, en, acct, st, true, now)))
 		banner := doc.Find(testid("status-banner"))
 		if s, _ := banner.Attr("data-status"); s != "trial" {
 			t.Fatalf("status: got %q, want trial", s)
@@ -145,7 +151,7 @@ func TestAccountPage(t *testing.T) {
 		now := cst(2019, 7, 20, 12, 0)
 		st := standingOf(now, []billing.Package{trial(1, cst(2019, 7, 1, 10, 0))}, []billing.Piece{use(cst(2019, 7, 2, 10, 0), 1200)})
 		for _, lang := range views.Languages {
-			doc := renderDoc(t, lang, views.Account(views.NewAccountPage(views.Meta{}, lang, acct, st, true, now)))
+			doc := renderDoc(t, lang, views.Account(views.NewAccountPage(owner, lang, acct, st, true, now)))
 			if s, _ := doc.Find(testid("status-banner")).Attr("data-status"); s != "closed" {
 				t.Fatalf("status: got %q, want closed", s)
 			}
@@ -160,14 +166,14 @@ func TestAccountPage(t *testing.T) {
 	t.Run("R9 a package expiring within 30 days with minutes left is flagged", func(t *testing.T) {
 		now := cst(2020, 8, 10, 12, 0) // the starter of 2019-08-01 expires 2020-08-31
 		st := standingOf(now, []billing.Package{starter(2, cst(2019, 8, 1, 9, 0))}, []billing.Piece{use(cst(2019, 8, 2, 10, 0), 1000)})
-		doc := renderDoc(t, en, views.Account(views.NewAccountPage(views.Meta{}, en, acct, st, true, now)))
+		doc := renderDoc(t, en, views.Account(views.NewAccountPage(owner, en, acct, st, true, now)))
 		w := doc.Find(testid("expiry-warning"))
 		if w.Length() != 1 || !strings.Contains(w.Text(), "2020-08-31") || !strings.Contains(w.Text(), "49,000") {
 			t.Errorf("warning: got %d, %q; want one naming 2020-08-31 and 49,000 minutes", w.Length(), w.Text())
 		}
 		earlier := cst(2020, 7, 20, 12, 0) // 42 days before the expiry: no warning yet
 		st = standingOf(earlier, []billing.Package{starter(2, cst(2019, 8, 1, 9, 0))}, []billing.Piece{use(cst(2019, 8, 2, 10, 0), 1000)})
-		doc = renderDoc(t, en, views.Account(views.NewAccountPage(views.Meta{}, en, acct, st, true, earlier)))
+		doc = renderDoc(t, en, views.Account(views.NewAccountPage(owner, en, acct, st, true, earlier)))
 		if n := doc.Find(testid("expiry-warning")).Length(); n != 0 {
 			t.Errorf("42 days before expiry: got %d warnings, want none", n)
 		}
@@ -175,7 +181,7 @@ func TestAccountPage(t *testing.T) {
 	t.Run("R12 entitlements with the date each lasts to", func(t *testing.T) {
 		now := cst(2019, 9, 1, 12, 0)
 		st := standingOf(now, []billing.Package{trial(1, cst(2019, 7, 1, 10, 0)), starter(2, cst(2019, 8, 1, 9, 0))}, nil)
-		doc := renderDoc(t, en, views.Account(views.NewAccountPage(views.Meta{}, en, acct, st, true, now)))
+		doc := renderDoc(t, en, views.Account(views.NewAccountPage(owner, en, acct, st, true, now)))
 		if got := text(doc, testid("entitlement-group_support")); !strings.Contains(got, "2020-08-31") || !strings.Contains(got, "RB20190801") {
 			t.Errorf("group support: got %q, want until 2020-08-31 and the starter's order", got)
 		}
@@ -186,6 +192,84 @@ func TestAccountPage(t *testing.T) {
 			t.Error("a starter brings no whiteboard SDK (R12)")
 		}
 	})
+}
+
+func TestAccountBanners(t *testing.T) {
+	acct := domain.Account{ID: 3, Name: "星河教育", Email: "ops@xinghe.example", CreatedAt: cst(2026, 11, 1, 9, 0)}
+	use := func(at time.Time, minutes int64) billing.Piece {
+		return billing.Piece{Start: at, Seconds: minutes * 60, Key: at.String(), App: 1400000001}
+	}
+	support := views.Meta{Account: &views.AccountNav{ID: 3, Name: "星河教育", Can: views.Can{ReadAudit: true}}}
+	for _, lang := range views.Languages {
+		code := views.LangCode(lang)
+		t.Run("a brand-new account is invited to add its first application/"+code, func(t *testing.T) {
+			now := cst(2026, 11, 25, 12, 0)
+			doc := renderDoc(t, lang, views.Account(views.NewAccountPage(owner, lang, acct, standingOf(now, nil, nil), false, now)))
+			banner := doc.Find(testid("status-banner"))
+			if got, _ := banner.Attr("data-banner"); got != "new" {
+				t.Fatalf("banner: got %q, want new", got)
+			}
+			if banner.HasClass("banner-closed") || strings.Contains(banner.Text(), "停服") {
+				t.Errorf("a new account is shown as closed: %q", banner.Text())
+			}
+			// R3, R4: an application added today brings the trial, valid to 2027-11-30.
+			if !strings.Contains(banner.Text(), "1,000") || !strings.Contains(banner.Text(), "2027-11-30") {
+				t.Errorf("banner %q: want the trial's 1,000 minutes and 2027-11-30", strings.Join(strings.Fields(banner.Text()), " "))
+			}
+			if href, _ := doc.Find(testid("create-app-cta")).Attr("href"); href != "/accounts/3/apps" {
+				t.Errorf("the first application's button leads to %q, want /accounts/3/apps", href)
+			}
+			if doc.Find(testid("month-figures")).Length() != 0 {
+				t.Errorf("a new account shows the month's figures")
+			}
+		})
+		t.Run("an active account shows the month's usage, minutes left and estimate/"+code, func(t *testing.T) {
+			now := cst(2026, 11, 25, 12, 0)
+			st := standingOf(now, []billing.Package{starter(2, cst(2026, 11, 2, 9, 0))}, []billing.Piece{use(cst(2026, 11, 3, 10, 0), 1200)})
+			p := views.NewAccountPage(owner, lang, acct, st, true, now)
+			p.ShowMonth(billing.Bill{Month: billing.MonthOf(now), UsageMinutes: 1200, AmountDue: decimal.RequireFromString("0")})
+			doc := renderDoc(t, lang, views.Account(p))
+			if got, _ := doc.Find(testid("status-banner")).Attr("data-banner"); got != "active" {
+				t.Errorf("banner: got %q, want active", got)
+			}
+			for id, want := range map[string]string{"month-usage": "1,200", "minutes-left": "48,800", "month-due": "0.00"} {
+				if got := text(doc, testid(id)); got != want {
+					t.Errorf("%s: got %q, want %q", id, got, want)
+				}
+			}
+			if href, _ := doc.Find(testid("month-bill")).Attr("href"); href != "/accounts/3/bills/2026-11" {
+				t.Errorf("month-bill: got %q", href)
+			}
+		})
+		t.Run("R7 every package used: minutes are billed at the overage rate/"+code, func(t *testing.T) {
+			now := cst(2026, 11, 25, 12, 0)
+			st := standingOf(now, []billing.Package{starter(2, cst(2026, 11, 2, 9, 0))}, []billing.Piece{use(cst(2026, 11, 3, 10, 0), 51_001)})
+			p := views.NewAccountPage(owner, lang, acct, st, true, now)
+			p.ShowMonth(billing.Bill{Month: billing.MonthOf(now), UsageMinutes: 51_001, Overage: 1001, AmountDue: decimal.RequireFromString("25.03")})
+			doc := renderDoc(t, lang, views.Account(p))
+			banner := doc.Find(testid("status-banner"))
+			if got, _ := banner.Attr("data-banner"); got != "overage" {
+				t.Fatalf("banner: got %q, want overage", got)
+			}
+			b := strings.Join(strings.Fields(banner.Text()), " ")
+			for _, want := range []string{"25", "1,001", "25.03"} {
+				if !strings.Contains(b, want) {
+					t.Errorf("banner %q lacks %q", b, want)
+				}
+			}
+			if got := text(doc, testid("minutes-left")); got != "0" {
+				t.Errorf("minutes-left: got %q, want 0", got)
+			}
+		})
+		t.Run("support is offered no purchase/"+code, func(t *testing.T) {
+			now := cst(2026, 11, 25, 12, 0)
+			st := standingOf(now, []billing.Package{trial(1, cst(2026, 11, 2, 9, 0))}, []billing.Piece{use(cst(2026, 11, 3, 10, 0), 1200)})
+			doc := renderDoc(t, lang, views.Account(views.NewAccountPage(support, lang, acct, st, true, now)))
+			if n := doc.Find(testid("buy-cta") + "," + testid("buy-link")).Length(); n != 0 {
+				t.Errorf("support sees %d purchase links, want none", n)
+			}
+		})
+	}
 }
 
 func TestBuyAndOrderPages(t *testing.T) {
@@ -221,5 +305,46 @@ func TestPlansPageBuyButtonsLeadToSignUpForVisitors(t *testing.T) {
 	doc := renderDoc(t, en, views.Plans(views.NewPlansPage(views.Meta{}, en, cst(2020, 1, 1, 9, 0), 0, views.BuyAfterSignUp)))
 	if href, _ := doc.Find(testid("plan-standard") + " " + testid("buy")).Attr("href"); href != "/signup?plan=standard" {
 		t.Errorf("got %q, want /signup?plan=standard", href)
+	}
+}
+
+func TestPlansPageRecommendsAndOffersBuyOnlyToWhoMayBuy(t *testing.T) {
+	now := cst(2026, 11, 25, 9, 0)
+	for _, lang := range views.Languages {
+		code := views.LangCode(lang)
+		t.Run("the standard package is recommended/"+code, func(t *testing.T) {
+			doc := renderDoc(t, lang, views.Plans(views.NewPlansPage(views.Meta{}, lang, now, 7, views.BuyForAccount)))
+			rec := doc.Find("tr.recommended")
+			if rec.Length() != 1 || rec.AttrOr("data-testid", "") != "plan-standard" || rec.Find(testid("recommended")).Length() != 1 {
+				t.Fatalf("recommended rows: got %d (%q), want the standard with its badge", rec.Length(), rec.AttrOr("data-testid", ""))
+			}
+			if rec.Find(testid("buy")).HasClass("outline") || !doc.Find(testid("plan-starter")+" "+testid("buy")).HasClass("outline") {
+				t.Errorf("want the recommended package's Buy button filled and the others outlined")
+			}
+		})
+		t.Run("a phone shows each package as a card: every value carries its column's name/"+code, func(t *testing.T) {
+			doc := renderDoc(t, lang, views.Plans(views.NewPlansPage(views.Meta{}, lang, now, 7, views.BuyForAccount)))
+			row := doc.Find(testid("plan-starter"))
+			for _, id := range []string{"price", "minutes", "per-minute"} {
+				if l := row.Find(testid(id)).AttrOr("data-label", ""); l == "" {
+					t.Errorf("%s has no data-label", id)
+				}
+			}
+			if n := row.Find("td.feature[data-label]").Length(); n != 4 {
+				t.Errorf("got %d labelled features, want 4", n)
+			}
+			if doc.Find(`.table-wrap[tabindex="0"][role="region"][aria-label]`).Length() != 1 {
+				t.Errorf("the table's scroll region cannot take the keyboard's focus or has no name")
+			}
+		})
+		t.Run("no Buy button for one who may not buy/"+code, func(t *testing.T) {
+			doc := renderDoc(t, lang, views.Plans(views.NewPlansPage(views.Meta{}, lang, now, 0, views.BuyNone)))
+			if n := doc.Find(testid("buy")).Length(); n != 0 {
+				t.Errorf("got %d Buy buttons, want none", n)
+			}
+			if n := doc.Find("td.plan-buy").Length(); n != 0 {
+				t.Errorf("got %d empty Buy cells, want no such column", n)
+			}
+		})
 	}
 }

@@ -15,7 +15,11 @@ import (
 const newTokenSecret = "rtcb_abcdefghijklmnopqrstuvwxyz234567abcd"
 
 func navMeta(title string, staff, canWrite bool) views.Meta {
-	return views.Meta{Title: title, Account: &views.AccountNav{ID: 7, Name: "Acme", Staff: staff, CanWrite: canWrite}}
+	can := views.Can{ReadAudit: staff}
+	if canWrite {
+		can.Buy, can.CreateApp, can.RecordUsage, can.LiveRoom, can.ManageTokens = true, true, true, true, true
+	}
+	return views.Meta{Title: title, Account: &views.AccountNav{ID: 7, Name: "Acme", Can: can}}
 }
 
 func sampleTokens() []domain.APIToken {

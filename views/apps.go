@@ -228,6 +228,8 @@ var importHeader = strings.Join(domain.CSVColumns, ",")
 // ImportURL is where application sdkAppID's upload form posts.
 func ImportURL(sdkAppID string) string { return "/apps/" + sdkAppID + "/import" }
 
-// canImport reports whether the user may upload sessions: only those who
-// may change the account.
-func (p AppsPage) canImport() bool { return p.Meta.Account != nil && p.Meta.Account.CanWrite }
+// canImport reports whether the user may upload sessions.
+func (p AppsPage) canImport() bool { return p.Meta.Account != nil && p.Meta.Account.Can.RecordUsage }
+
+// canCreate reports whether the user may create an application.
+func (p AppsPage) canCreate() bool { return p.Meta.Account != nil && p.Meta.Account.Can.CreateApp }

@@ -65,6 +65,18 @@ func byID(s testFinder, id string) *goquery.Selection {
 
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// ownerMeta is the layout's data of account 7's page as its owner sees it:
+// every action offered.
+func ownerMeta(title string) Meta {
+	return Meta{Title: title, Account: &AccountNav{ID: 7, Name: "Acme", Can: Can{
+		Buy: true, CreateApp: true, RecordUsage: true, LiveRoom: true, ManageTokens: true}}}
+}
+
+// supportMeta is the same page as support sees it: nothing to do but read.
+func supportMeta(title string) Meta {
+	return Meta{Title: title, Account: &AccountNav{ID: 7, Name: "Acme", Can: Can{ReadAudit: true}}}
+}
+
 func TestAppsPage(t *testing.T) {
 	now := atCST(t, "2026-11-25T12:00:00")
 	first := domain.App{SDKAppID: 1400000001, AccountID: 7, Name: "Classroom", CreatedAt: atCST(t, "2026-11-25T11:59:00")}
@@ -72,7 +84,7 @@ func TestAppsPage(t *testing.T) {
 	for _, l := range pageLangs {
 		t.Run("R4 the first application says it brought the trial/"+l.name, func(t *testing.T) {
 			apps := []domain.App{first}
-			p := NewAppsPage(Meta{Title: "apps"}, 7, apps, now)
+			p := NewAppsPage(ownerMeta("apps"), 7, apps, now)
 			p.ShowCreated(first.SDKAppID, true, apps)
 			doc := renderPage(t, l.tag, Apps(p))
 			created := squash(byID(doc, "app-created").Text())
@@ -104,7 +116,7 @@ func TestAppsPage(t *testing.T) {
 		t.Run("a later application brings no trial/"+l.name, func(t *testing.T) {
 			second := domain.App{SDKAppID: 1400000002, AccountID: 7, Name: "Webinar", CreatedAt: now}
 			apps := []domain.App{first, second}
-			p := NewAppsPage(Meta{}, 7, apps, now)
+			p := NewAppsPage(ownerMeta(""), 7, apps, now)
 			p.ShowCreated(second.SDKAppID, false, apps)
 			doc := renderPage(t, l.tag, Apps(p))
 			if !strings.Contains(byID(doc, "app-created").Text(), "1400000002") {
@@ -116,7 +128,7 @@ func TestAppsPage(t *testing.T) {
 		})
 
 		t.Run("R4 no application yet: the first brings the trial/"+l.name, func(t *testing.T) {
-			doc := renderPage(t, l.tag, Apps(NewAppsPage(Meta{}, 7, nil, now)))
+			doc := renderPage(t, l.tag, Apps(NewAppsPage(ownerMeta(""), 7, nil, now)))
 			offer := squash(byID(doc, "trial-offer").Text())
 			for _, want := range []string{"1,000", "2027-11-30"} {
 				if !strings.Contains(offer, want) {
@@ -129,7 +141,7 @@ func TestAppsPage(t *testing.T) {
 		})
 
 		t.Run("an empty name is refused next to the field, input kept/"+l.name, func(t *testing.T) {
-			p := NewAppsPage(Meta{}, 7, nil, now)
+			p := NewAppsPage(ownerMeta(""), 7, nil, now)
 			p.RejectName("   ")
 			doc := renderPage(t, l.tag, Apps(p))
 			if byID(doc, "name-error").Text() == "" {
@@ -144,8 +156,23 @@ func TestAppsPage(t *testing.T) {
 			}
 		})
 
+		t.Run("support is offered neither the create form nor the import/"+l.name, func(t *testing.T) {
+			doc := renderPage(t, l.tag, Apps(NewAppsPage(supportMeta("apps"), 7, []domain.App{first}, now)))
+			for _, id := range []string{"create-app", "import-form", "trial-offer"} {
+				if byID(doc, id).Length() != 0 {
+					t.Errorf("support sees %s", id)
+				}
+			}
+			if byID(doc, "apps-read-only").Length() != 1 {
+				t.Errorf("support is not told the page is read-only for them")
+			}
+			if byID(doc, "open-room").Length() != 1 {
+				t.Errorf("support cannot open a room to read its calls")
+			}
+		})
+
 		t.Run("an empty room id is refused in that application's form/"+l.name, func(t *testing.T) {
-			p := NewAppsPage(Meta{}, 7, []domain.App{first}, now)
+			p := NewAppsPage(ownerMeta(""), 7, []domain.App{first}, now)
 			p.RejectRoom(first.SDKAppID, " ", CheckRoomID(" "))
 			doc := renderPage(t, l.tag, Apps(p))
 			if byID(doc, "room-error").Length() != 1 {

@@ -21,6 +21,8 @@ type PlansPage struct {
 	OveragePerMinute string
 	// AccountID, when set, makes the Buy buttons buy for that account.
 	AccountID int64
+	// CanBuy is false when no package shows a Buy button.
+	CanBuy bool
 }
 
 // PlanRow is one package as the comparison shows it.
@@ -36,8 +38,16 @@ type PlanRow struct {
 	GroupSupport     bool
 	WhiteboardSDK    bool
 	DedicatedSupport bool
-	BuyURL           string
+	// BuyURL is where its Buy button leads; empty, there is none (the
+	// trial, or a user who may not buy).
+	BuyURL string
+	// Recommended marks the package most customers should start with.
+	Recommended bool
 }
+
+// RecommendedPlan is the package the comparison recommends: the first
+// with the whiteboard SDK, at less than half the Starter's price a minute.
+const RecommendedPlan = billing.Standard
 
 // PlanName is a plan's name in the page language.
 func PlanName(lang language.Tag, p billing.Plan) string {
@@ -60,11 +70,13 @@ func PlanNameByCode(lang language.Tag, code billing.PlanCode) string {
 type BuyFor int
 
 // Where the Buy buttons lead: straight to an account's confirmation, to
-// sign-up and then the confirmation, or (staff) to choosing an account.
+// sign-up and then the confirmation, or (staff) to choosing an account;
+// or nowhere: BuyNone shows no Buy buttons (a user who may not buy).
 const (
 	BuyForAccount BuyFor = iota
 	BuyAfterSignUp
 	BuyForStaff
+	BuyNone
 )
 
 // NewPlansPage builds the comparison for now; accountID is the account the
@@ -88,6 +100,7 @@ func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64, 
 			IncludedMinutes: Int(pl.IncludedMinutes), Price: Money(pl.Price), Purchasable: pl.Purchasable,
 			DemoSource: pl.Features.DemoSource, GroupSupport: pl.Features.GroupSupport,
 			WhiteboardSDK: pl.Features.WhiteboardSDK, DedicatedSupport: pl.Features.DedicatedSupport,
+			Recommended: pl.Code == RecommendedPlan,
 		}
 		if pl.Purchasable {
 			row.PricePerMinute = pl.Price.Div(decimal.NewFromInt(pl.IncludedMinutes)).StringFixed(4)
@@ -96,9 +109,10 @@ func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64, 
 				row.BuyURL = AccountURL(accountID, "/buy/"+row.Code)
 			case BuyAfterSignUp:
 				row.BuyURL = "/signup?plan=" + row.Code
-			default:
+			case BuyForStaff:
 				row.BuyURL = "/accounts?buy=" + row.Code
 			}
+			p.CanBuy = p.CanBuy || row.BuyURL != ""
 		}
 		p.Plans = append(p.Plans, row)
 	}

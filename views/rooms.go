@@ -304,6 +304,14 @@ type LivePage struct {
 	RefreshPath string
 }
 
+// can is what the user may do to the room's account.
+func (p LivePage) can() Can {
+	if p.Meta.Account == nil {
+		return Can{}
+	}
+	return p.Meta.Account.Can
+}
+
 // LiveUser is one user in the room now.
 type LiveUser struct {
 	User   string

@@ -147,7 +147,7 @@ func TestLivePage(t *testing.T) {
 
 	for _, l := range pageLangs {
 		t.Run("R5 a closed account's join is refused with a way to re-activate/"+l.name, func(t *testing.T) {
-			p := NewLivePage(Meta{}, roomApp, "1001", live, now)
+			p := NewLivePage(ownerMeta(""), roomApp, "1001", live, now)
 			p.RefuseClosed("bob")
 			doc := renderPage(t, l.tag, LiveRoom(p))
 			closed := byID(doc, "service-closed")
@@ -166,7 +166,7 @@ func TestLivePage(t *testing.T) {
 		})
 
 		t.Run("who is in the room, for how long, and where the minutes go/"+l.name, func(t *testing.T) {
-			p := NewLivePage(Meta{}, roomApp, "1001", live, now)
+			p := NewLivePage(ownerMeta(""), roomApp, "1001", live, now)
 			p.ShowLeft("carol", 600)
 			doc := renderPage(t, l.tag, LiveRoom(p))
 			users := byID(doc, "live-user")
@@ -188,8 +188,28 @@ func TestLivePage(t *testing.T) {
 			}
 		})
 
+		t.Run("support sees who is in the room and no join or leave/"+l.name, func(t *testing.T) {
+			p := NewLivePage(supportMeta(""), roomApp, "1001", live, now)
+			p.RefuseClosed("bob")
+			doc := renderPage(t, l.tag, LiveRoom(p))
+			if byID(doc, "live-user").Length() != 1 {
+				t.Errorf("support does not see alice in the room")
+			}
+			for _, id := range []string{"join", "leave", "buy-link"} {
+				if byID(doc, id).Length() != 0 {
+					t.Errorf("support is offered %s", id)
+				}
+			}
+			if doc.Find("form[method=post]").Length() != 0 {
+				t.Errorf("support is offered a form that changes the room")
+			}
+			if byID(doc, "live-read-only").Length() != 1 {
+				t.Errorf("support is not told the room is read-only for them")
+			}
+		})
+
 		t.Run("a user already in the room is refused next to the field/"+l.name, func(t *testing.T) {
-			p := NewLivePage(Meta{}, roomApp, "1001", live, now)
+			p := NewLivePage(ownerMeta(""), roomApp, "1001", live, now)
 			p.RefuseAlreadyIn("alice")
 			doc := renderPage(t, l.tag, LiveRoom(p))
 			if !strings.Contains(byID(doc, "user-error").Text(), "alice") {
