@@ -19,8 +19,10 @@ import (
 // them: memory stays flat however long the file is.
 const importChunk = 5_000
 
-func csvError(line int, field, format string, args ...any) *domain.CSVError {
-	return &domain.CSVError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
+// csvError is the error of line; key and data say it on the pages (see
+// domain.CSVError).
+func csvError(line int, field, key string, data []any, format string, args ...any) *domain.CSVError {
+	return &domain.CSVError{Line: line, Field: field, Message: fmt.Sprintf(format, args...), Key: key, Data: data}
 }
 
 // ImportSessionsCSV stores the finished sessions of application sdkAppID
@@ -107,7 +109,7 @@ func (s *SQLStore) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.R
 			return err
 		}
 		if res.Inserted+res.Duplicates+res.ConflictCount == 0 {
-			return csvError(2, "", "the file holds no session after its header")
+			return csvError(2, "", "csv_empty", nil, "the file holds no session after its header")
 		}
 		return audit(ctx, tx, now, domain.AuditImport, app.AccountID,
 			fmt.Sprintf("application %d: %d sessions imported, %d duplicates skipped, %d conflicts not stored",
@@ -126,7 +128,7 @@ func readHeader(cr *csv.Reader) error {
 	want := strings.Join(domain.CSVColumns, ",")
 	rec, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return csvError(1, "header", "the file is empty: want the header %q", want)
+		return csvError(1, "header", "csv_no_header", nil, "the file is empty: want the header %q", want)
 	}
 	if err != nil {
 		return readError(err, nil)
@@ -135,7 +137,7 @@ func readHeader(cr *csv.Reader) error {
 		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
 	}
 	if got := strings.Join(rec, ","); got != want {
-		return csvError(1, "header", "want exactly %q, not %q", want, got)
+		return csvError(1, "header", "csv_header", nil, "want exactly %q, not %q", want, got)
 	}
 	return nil
 }
@@ -153,12 +155,13 @@ func readError(err error, rec []string) error {
 	if errors.Is(pe.Err, csv.ErrFieldCount) {
 		want := strings.Join(domain.CSVColumns, ",")
 		if len(rec) < len(domain.CSVColumns) {
-			return csvError(pe.StartLine, domain.CSVColumns[len(rec)], "is missing: the line has %d fields, want %d (%s)",
-				len(rec), len(domain.CSVColumns), want)
+			return csvError(pe.StartLine, domain.CSVColumns[len(rec)], "csv_missing", []any{"Got", len(rec), "Want", len(domain.CSVColumns)},
+				"is missing: the line has %d fields, want %d (%s)", len(rec), len(domain.CSVColumns), want)
 		}
-		return csvError(pe.StartLine, "", "the line has %d fields, want %d (%s)", len(rec), len(domain.CSVColumns), want)
+		return csvError(pe.StartLine, "", "csv_fields", []any{"Got", len(rec), "Want", len(domain.CSVColumns)},
+			"the line has %d fields, want %d (%s)", len(rec), len(domain.CSVColumns), want)
 	}
-	return csvError(pe.Line, "", "column %d: %v", pe.Column, pe.Err)
+	return csvError(pe.Line, "", "csv_syntax", []any{"Column", pe.Column}, "column %d: %v", pe.Column, pe.Err)
 }
 
 // parseRow reads the session on line from rec and validates it as the API
@@ -168,18 +171,18 @@ func parseRow(line int, rec []string, app domain.App, now time.Time) (billing.Se
 	for i, dst := range []*time.Time{&s.Joined, &s.Left} {
 		field, v := domain.CSVColumns[3+i], rec[3+i]
 		if v == "" {
-			return s, csvError(line, field, "is required")
+			return s, csvError(line, field, "required", nil, "is required")
 		}
 		t, err := billing.ParseInstantExact(v)
 		if err != nil {
-			return s, csvError(line, field, "must be an RFC 3339 instant with an offset, not %q", v)
+			return s, csvError(line, field, "not_instant", []any{"Value", v}, "must be an RFC 3339 instant with an offset, not %q", v)
 		}
 		*dst = t
 	}
 	if err := domain.CheckSession(line, &s, app, now); err != nil {
 		var ve *domain.ValidationError
 		if errors.As(err, &ve) {
-			return s, &domain.CSVError{Line: line, Field: ve.Field, Message: ve.Message}
+			return s, &domain.CSVError{Line: line, Field: ve.Field, Message: ve.Message, Key: ve.Key, Data: ve.Data}
 		}
 		return s, err
 	}
@@ -209,7 +212,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 			i = len(b)
 		}
 		if c.run += i; c.run > maxLineBytes {
-			return n, csvError(c.lines+1, "", "is longer than %d bytes: is this a CSV file of sessions?", maxLineBytes)
+			return n, csvError(c.lines+1, "", "csv_line_too_long", []any{"Max", maxLineBytes}, "is longer than %d bytes: is this a CSV file of sessions?", maxLineBytes)
 		}
 		if i == len(b) {
 			break

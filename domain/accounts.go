@@ -22,10 +22,10 @@ const MaxNameLen = 200
 // records history, it does not book the future.
 func CheckInstant(field string, t, now time.Time) error {
 	if t.Before(billing.MinInstant) {
-		return Invalid(field, "%s is before 2015-01-01", billing.FormatInstant(t))
+		return Invalid(field, "%s is before 2015-01-01", billing.FormatInstant(t)).Because("before_2015", "At", t)
 	}
 	if t.After(now) {
-		return Invalid(field, "%s is in the future", billing.FormatInstant(t))
+		return Invalid(field, "%s is in the future", billing.FormatInstant(t)).Because("in_future", "At", t)
 	}
 	return nil
 }

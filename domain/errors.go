@@ -15,11 +15,22 @@ var (
 )
 
 // ValidationError says what was wrong with the input, in which field and,
-// for a batch, which row (Index is -1 when no row applies).
+// for a batch, which row (Index is -1 when no row applies). Message is in
+// English, for the API, the command line and the logs; Key and Data are
+// for the pages, which say it in the reader's language (the message
+// "invalid.KEY" of views/locales, with Data's name, value pairs).
 type ValidationError struct {
 	Field   string
 	Index   int
 	Message string
+	Key     string
+	Data    []any
+}
+
+// Because gives e its message key and data, and returns e.
+func (e *ValidationError) Because(key string, pairs ...any) *ValidationError {
+	e.Key, e.Data = key, pairs
+	return e
 }
 
 func (e *ValidationError) Error() string {

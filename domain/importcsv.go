@@ -10,10 +10,14 @@ var CSVColumns = []string{"session_id", "room_id", "user_id", "joined_at", "left
 
 // CSVError says why a CSV import stored nothing: the line of the file
 // (the header is line 1) and, when one is to blame, the field.
+// Message is in English; Key and Data are the page's message, as in
+// ValidationError.
 type CSVError struct {
 	Line    int
 	Field   string
 	Message string
+	Key     string
+	Data    []any
 }
 
 func (e *CSVError) Error() string {

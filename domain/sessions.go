@@ -59,12 +59,12 @@ type Conflict struct {
 // a stay shorter than a second is valid and lasts 0 seconds (R6: entering a
 // room counts).
 func CheckSession(i int, s *billing.Session, app App, now time.Time) error {
-	bad := func(field, format string, args ...any) error {
-		return &ValidationError{Field: field, Index: i, Message: fmt.Sprintf(format, args...)}
+	bad := func(field, key string, data []any, format string, args ...any) error {
+		return &ValidationError{Field: field, Index: i, Message: fmt.Sprintf(format, args...), Key: key, Data: data}
 	}
 	for _, f := range []struct{ name, v string }{{"session_id", s.ID}, {"room_id", s.Room}, {"user_id", s.User}} {
 		if f.name != "session_id" && strings.TrimSpace(f.v) == "" {
-			return bad(f.name, "is required")
+			return bad(f.name, "required", nil, "is required")
 		}
 		// Ids show on staff pages: no control, bidirectional or
 		// zero-width character may make one look like another.
@@ -77,19 +77,22 @@ func CheckSession(i int, s *billing.Session, app App, now time.Time) error {
 		}
 	}
 	if s.Left.Before(s.Joined) {
-		return bad("left_at", "%s is before joined_at %s", billing.FormatInstant(s.Left), billing.FormatInstant(s.Joined))
+		return bad("left_at", "left_before_joined", []any{"Left", s.Left, "Joined", s.Joined},
+			"%s is before joined_at %s", billing.FormatInstant(s.Left), billing.FormatInstant(s.Joined))
 	}
 	s.Joined, s.Left = s.Joined.Truncate(time.Second), s.Left.Truncate(time.Second)
 	switch {
 	case s.Joined.Before(billing.MinInstant):
-		return bad("joined_at", "%s is before 2015-01-01", billing.FormatInstant(s.Joined))
+		return bad("joined_at", "before_2015", []any{"At", s.Joined}, "%s is before 2015-01-01", billing.FormatInstant(s.Joined))
 	case s.Joined.Before(app.CreatedAt):
-		return bad("joined_at", "%s is before application %d was created (%s)",
+		return bad("joined_at", "before_app", []any{"At", s.Joined, "SDKAppID", app.SDKAppID, "Created", app.CreatedAt},
+			"%s is before application %d was created (%s)",
 			billing.FormatInstant(s.Joined), app.SDKAppID, billing.FormatInstant(app.CreatedAt))
 	case s.Left.After(now):
-		return bad("left_at", "%s is in the future", billing.FormatInstant(s.Left))
+		return bad("left_at", "in_future", []any{"At", s.Left}, "%s is in the future", billing.FormatInstant(s.Left))
 	case s.Left.Sub(s.Joined) > MaxSessionLength:
-		return bad("left_at", "the session lasts %s, longer than 24 hours", s.Left.Sub(s.Joined))
+		return bad("left_at", "over_24_hours", []any{"Hours", s.Left.Sub(s.Joined).Hours()},
+			"the session lasts %s, longer than 24 hours", s.Left.Sub(s.Joined))
 	}
 	return nil
 }
@@ -97,7 +100,7 @@ func CheckSession(i int, s *billing.Session, app App, now time.Time) error {
 func CheckRoomUser(room, user string) error {
 	for _, f := range []struct{ name, v string }{{"room_id", room}, {"user_id", user}} {
 		if strings.TrimSpace(f.v) == "" {
-			return Invalid(f.name, "is required")
+			return Invalid(f.name, "is required").Because("required")
 		}
 		if err := CheckID(f.name, f.v); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -22,17 +23,17 @@ const MaxEmailLen = 254
 // a *ValidationError naming field.
 func CheckText(field, v string, maxRunes int) error {
 	if len(v) > maxRunes*utf8.UTFMax {
-		return Invalid(field, "is longer than %d characters", maxRunes)
+		return Invalid(field, "is longer than %d characters", maxRunes).Because("too_long", "Max", maxRunes)
 	}
 	if !utf8.ValidString(v) {
-		return Invalid(field, "is not valid UTF-8")
+		return Invalid(field, "is not valid UTF-8").Because("not_utf8")
 	}
 	if utf8.RuneCountInString(v) > maxRunes {
-		return Invalid(field, "is longer than %d characters", maxRunes)
+		return Invalid(field, "is longer than %d characters", maxRunes).Because("too_long", "Max", maxRunes)
 	}
 	for _, r := range v {
 		if unicode.In(r, unicode.Cc, unicode.Cf) {
-			return Invalid(field, "holds the control or invisible character %U", r)
+			return Invalid(field, "holds the control or invisible character %U", r).Because("invisible", "Char", fmt.Sprintf("%U", r))
 		}
 	}
 	return nil
@@ -52,12 +53,12 @@ func CleanName(field, name string) (string, error) {
 		return "", err
 	}
 	if name == "" {
-		return "", Invalid(field, "is required")
+		return "", Invalid(field, "is required").Because("required")
 	}
 	name = norm.NFC.String(name)
 	// Composition only shortens, but a few characters decompose under NFC.
 	if utf8.RuneCountInString(name) > MaxNameLen {
-		return "", Invalid(field, "is longer than %d characters", MaxNameLen)
+		return "", Invalid(field, "is longer than %d characters", MaxNameLen).Because("too_long", "Max", MaxNameLen)
 	}
 	return name, nil
 }
@@ -68,16 +69,16 @@ func CleanName(field, name string) (string, error) {
 func CleanEmail(field, email string) (string, error) {
 	email = strings.TrimSpace(email)
 	if len(email) > MaxEmailLen {
-		return "", Invalid(field, "is longer than %d bytes", MaxEmailLen)
+		return "", Invalid(field, "is longer than %d bytes", MaxEmailLen).Because("too_long_bytes", "Max", MaxEmailLen)
 	}
 	if err := CheckText(field, email, MaxEmailLen); err != nil {
 		return "", err
 	}
 	if email == "" {
-		return "", Invalid(field, "is required")
+		return "", Invalid(field, "is required").Because("required")
 	}
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
-		return "", Invalid(field, "%q is not an e-mail address", email)
+		return "", Invalid(field, "%q is not an e-mail address", email).Because("not_email", "Value", email)
 	}
 	return email, nil
 }

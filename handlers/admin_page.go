@@ -129,7 +129,7 @@ func (h *Handler) showAudit(c echo.Context) error {
 	page := 1
 	if q := c.QueryParam("page"); q != "" {
 		if page, err = strconv.Atoi(q); err != nil || page < 1 || page > maxAuditPage {
-			return fieldError("page", "page must be a whole number from 1, not %q", q)
+			return fieldError("page", "page must be a whole number from 1, not %q", q).because("page_number", "Value", q)
 		}
 	}
 	ctx := c.Request().Context()

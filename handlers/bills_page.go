@@ -87,13 +87,13 @@ func (h *Handler) showBillPage(c echo.Context) error {
 func billMonth(param string, now time.Time) (billing.Month, error) {
 	month, err := billing.ParseMonth(param)
 	if err != nil {
-		return billing.Month{}, fieldError("month", "month must be YYYY-MM, not %q", param)
+		return billing.Month{}, fieldError("month", "month must be YYYY-MM, not %q", param).because("month_format", "Value", param)
 	}
 	if billing.MonthOf(now).Before(month) {
-		return billing.Month{}, fieldError("month", "month %s has not started yet", month)
+		return billing.Month{}, fieldError("month", "month %s has not started yet", month).because("month_not_started", "Month", month)
 	}
 	if month.Start().Before(billing.MinInstant) {
-		return billing.Month{}, fieldError("month", "month %s is before 2015-01", month)
+		return billing.Month{}, fieldError("month", "month %s is before 2015-01", month).because("month_before_2015", "Month", month)
 	}
 	return month, nil
 }

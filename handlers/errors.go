@@ -43,6 +43,13 @@ func rowError(index int, field, format string, args ...any) *apiError {
 	return e
 }
 
+// because gives a field error the message a page shows: views' message
+// "invalid.KEY" with its data as name, value pairs.
+func (e *apiError) because(key string, pairs ...any) *apiError {
+	e.Local = views.FieldErrorMsg(e.Field, key, pairs)
+	return e
+}
+
 var errNotFound = newError(http.StatusNotFound, "not_found", "no such resource")
 
 // toAPIError maps what handlers and the store return to an API error.
@@ -61,9 +68,11 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &qe):
 		e := newError(http.StatusUnprocessableEntity, "quota_exceeded", "the account already holds %d %s, its quota", qe.Limit, qe.Quota)
 		e.Field = string(qe.Quota)
+		e.Local = views.QuotaMsg(qe.Quota, qe.Limit)
 		return e
 	case errors.As(err, &ve):
 		e := fieldError(ve.Field, "%s: %s", ve.Field, ve.Message)
+		e.Local = views.FieldErrorMsg(ve.Field, ve.Key, ve.Data)
 		if ve.Index >= 0 {
 			e.Message = fmt.Sprintf("sessions[%d].%s: %s", ve.Index, ve.Field, ve.Message)
 			e.Index = &ve.Index

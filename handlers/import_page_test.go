@@ -99,8 +99,8 @@ func TestPageImportCSV(t *testing.T) {
 			t.Fatalf("got %d, want 422", rec.Code)
 		}
 		got := strings.Join(strings.Fields(doc(t, rec).Find(`[data-testid="import-error"]`).Text()), " ")
-		if !strings.Contains(got, "Line 4, left_at: 2026-11-03T09:00:00+08:00 is before joined_at") {
-			t.Errorf("got %q, want it to name line 4 and left_at", got)
+		if !strings.Contains(got, "Line 4, time left: The time left, 2026-11-03 09:00:00, is before the time joined, 2026-11-03 10:00:00.") {
+			t.Errorf("got %q, want it to name line 4 and the time left, in English", got)
 		}
 		assertUnchanged(t, before, env.counts())
 	})
@@ -109,7 +109,7 @@ func TestPageImportCSV(t *testing.T) {
 		zh := env.signIn("zh-CN", domain.RoleCustomer, account)
 		rec := zh.upload(app, "s.csv", []byte("session_id;room_id\n"))
 		got := strings.Join(strings.Fields(doc(t, rec).Find(`[data-testid="import-error"]`).Text()), " ")
-		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(got, "第 1 行，header") {
+		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(got, "第 1 行，表头：") {
 			t.Errorf("got %d %q, want 422 naming line 1 and the header", rec.Code, got)
 		}
 	})

@@ -64,7 +64,7 @@ func meta(c echo.Context, title string) views.Meta {
 func (h *Handler) switchLang(c echo.Context) error {
 	tag, ok := views.ParseLang(c.QueryParam("to"))
 	if !ok {
-		return fieldError("to", "unknown language %q: zh-CN or en", c.QueryParam("to"))
+		return fieldError("to", "unknown language %q: zh-CN or en", c.QueryParam("to")).because("lang", "Value", c.QueryParam("to"))
 	}
 	h.setCookie(c, views.LangCookie, views.LangCode(tag), 365*24*3600)
 	return c.Redirect(http.StatusSeeOther, views.SafeNext(c.QueryParam("next")))
@@ -79,7 +79,9 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 	r := c.Request()
 	ctx := views.WithLang(r.Context(), views.Negotiate(r))
 	c.SetRequest(r.WithContext(ctx))
-	p := views.ErrorPage{Status: ae.Status, Message: ae.Message}
+	// ae.Message is the API's, in English: a page says it in its own words.
+	p := views.ErrorPage{Status: ae.Status}
+	title, message, coded := views.CodeMsg(ae.Code)
 	switch {
 	case ae.Code == "rate_limited":
 		p.Meta.Title = views.T(ctx, "limits.rate_limited.title")
@@ -89,6 +91,8 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 		}
 	case ae.Local.Set():
 		p.Meta.Title, p.Message = views.T(ctx, "error.generic.title"), ae.Local.Text(ctx)
+	case coded:
+		p.Meta.Title, p.Message = title.Text(ctx), message.Text(ctx)
 	case ae.Status == http.StatusNotFound:
 		p.Meta.Title, p.Message = views.T(ctx, "error.not_found.title"), views.T(ctx, "error.not_found.message")
 	case ae == errForbidden:
@@ -98,11 +102,11 @@ func (h *Handler) renderErrorPage(c echo.Context, ae *apiError) error {
 		p.Meta.Title, p.Message = views.T(ctx, "error.unauthorized.title"), views.T(ctx, "error.unauthorized.message")
 	case ae.Status >= 500:
 		p.Meta.Title, p.Message = views.T(ctx, "error.internal.title"), views.T(ctx, "error.internal.message")
-	default:
+	case ae.Field != "":
 		p.Meta.Title = views.T(ctx, "error.generic.title")
-		if ae.Field != "" {
-			p.Message = views.T(ctx, "error.generic.field", "Field", ae.Field, "Detail", ae.Message)
-		}
+		p.Message = views.FieldErrorMsg(ae.Field, "", nil).Text(ctx)
+	default:
+		p.Meta.Title, p.Message = views.T(ctx, "error.generic.title"), views.T(ctx, "error.generic.message")
 	}
 	p.Meta.Path = r.URL.RequestURI()
 	if r.Method != http.MethodGet {

@@ -30,7 +30,7 @@ func (h *Handler) showPlans(c echo.Context) error {
 	case v != "":
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return fieldError("account", "account must be an account number, not %q", v)
+			return fieldError("account", "account must be an account number, not %q", v).because("account_number", "Value", v)
 		}
 		a, err := h.readAccount(c, id)
 		if err != nil {

@@ -107,7 +107,7 @@ func NewAccountPage(meta Meta, lang language.Tag, a domain.Account, st domain.St
 		Meta: meta, AccountID: a.ID, Name: a.Name, Email: a.Email, Created: Date(a.CreatedAt),
 		AsOf: DateTime(now), Status: string(st.Status), HasApps: hasApps,
 		BuyURL: "/plans?account=" + itoa(a.ID), AppsURL: AccountURL(a.ID, "/apps"),
-		TrialExpiry: Date(billing.ValidityOf(now).ExpiresOn()), OverageRate: billing.OveragePricePer1000().String(),
+		TrialExpiry: Date(billing.ValidityOf(now).ExpiresOn()), OverageRate: Money(billing.OveragePricePer1000()),
 	}
 	if meta.Account != nil {
 		p.Can = meta.Account.Can

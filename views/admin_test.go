@@ -158,14 +158,17 @@ func TestAuditPageRowsAndPaging(t *testing.T) {
 			if got := cell(0, "audit-when"); got != "2026-11-25 12:30" {
 				t.Errorf("got when %q, want 2026-11-25 12:30", got)
 			}
-			if got := cell(0, "audit-who"); got != "ops@example.com (admin)" {
-				t.Errorf("got who %q", got)
+			if got, want := cell(0, "audit-who"), map[string]string{"zh-CN": "ops@example.com（管理员）", "en": "ops@example.com (admin)"}[code]; got != want {
+				t.Errorf("got who %q, want %q", got, want)
 			}
 			if got := cell(0, "audit-action"); got != words[code][0] {
 				t.Errorf("got action %q, want %q", got, words[code][0])
 			}
-			if got := cell(0, "audit-detail"); got != "ci rtcb_abcdef…" {
+			if got := strings.Join(strings.Fields(cell(0, "audit-detail")), " "); got != "ci rtcb_abcdef…" {
 				t.Errorf("got detail %q", got)
+			}
+			if got := strings.TrimSpace(rows.Eq(0).Find(testid("audit-detail") + " code").Text()); got != "rtcb_abcdef…" {
+				t.Errorf("got the token's prefix %q, want it as code", got)
 			}
 			if got := cell(1, "audit-action"); got != words[code][1] {
 				t.Errorf("got action %q, want %q", got, words[code][1])

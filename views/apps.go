@@ -215,9 +215,9 @@ func ImportFailed(sdkAppID int64, e *domain.CSVError) AppImport {
 	case e == nil:
 		imp.Error = msg("import.error.no_file")
 	case e.Field == "":
-		imp.Error = msg("import.error.line", "Line", Int(int64(e.Line)), "Message", e.Message)
+		imp.Error = msg("import.error.line", "Line", Int(int64(e.Line)), "Message", InvalidMsg("", e.Key, e.Data))
 	default:
-		imp.Error = msg("import.error.field", "Line", Int(int64(e.Line)), "Field", e.Field, "Message", e.Message)
+		imp.Error = msg("import.error.field", "Line", Int(int64(e.Line)), "Field", FieldLabel(e.Field), "Message", InvalidMsg(e.Field, e.Key, e.Data))
 	}
 	return imp
 }

@@ -79,9 +79,12 @@ type BillPage struct {
 
 	OverageMinutes string
 	OverageFee     string
-	OverageRate    string // CNY per 1,000 minutes
-	RefusedMinutes string
-	HasRefused     bool
+	// OverageFeeExact is the fee exact to a finer unit than the fen
+	// (25.025, R10), when OverageFee rounds it; "" otherwise.
+	OverageFeeExact string
+	OverageRate     string // CNY per 1,000 minutes
+	RefusedMinutes  string
+	HasRefused      bool
 
 	Expired   []BillExpiredRow
 	Purchases []BillPurchaseRow
@@ -127,10 +130,11 @@ type BillPurchaseRow struct {
 // BillLateRow is a late-usage line: overage an issued month gained after
 // its bill was issued, billed on this bill.
 type BillLateRow struct {
-	Month   string
-	URL     string
-	Minutes string
-	Fee     string
+	Month    string
+	URL      string
+	Minutes  string
+	Fee      string
+	FeeExact string // as OverageFeeExact
 }
 
 // BillAppRow is one application's usage in the month.
@@ -158,14 +162,14 @@ func NewBillPage(meta Meta, lang language.Tag, accountID int64, accountName stri
 		Status: string(b.Status), StatusID: billStatusID(b.Status), Issued: b.Status == billing.BillIssued,
 		IssueDate: Date(b.IssueDate), ChargeBy: Date(b.ChargeBy),
 		UsageMinutes: Int(b.UsageMinutes), UsageSeconds: Int(b.UsageSeconds),
-		OverageMinutes: Int(b.Overage), OverageFee: Money(b.OverageFee), OverageRate: Money(billing.OveragePricePer1000()),
+		OverageMinutes: Int(b.Overage), OverageFee: Money(b.OverageFee), OverageFeeExact: MoneyExact(b.OverageFee), OverageRate: Money(billing.OveragePricePer1000()),
 		RefusedMinutes: Int(b.Refused), HasRefused: b.Refused > 0,
 		AmountDue: Money(b.AmountDue),
 		Chart:     NewBillChart(b.Month, b.Days), HasUsage: b.UsageSeconds > 0,
 		CSVURL: BillURL(accountID, b.Month, ".csv"), BillsURL: AccountURL(accountID, "/bills"),
 	}
 	for _, l := range b.Late {
-		p.Late = append(p.Late, BillLateRow{Month: l.Month.String(), URL: BillURL(accountID, l.Month, ""), Minutes: Int(l.Minutes), Fee: Money(l.Fee)})
+		p.Late = append(p.Late, BillLateRow{Month: l.Month.String(), URL: BillURL(accountID, l.Month, ""), Minutes: Int(l.Minutes), Fee: Money(l.Fee), FeeExact: MoneyExact(l.Fee)})
 	}
 	orderURL := func(pkg int64) string { return AccountURL(accountID, "/orders/"+strconv.FormatInt(pkg, 10)) }
 	var deducted int64

@@ -131,7 +131,9 @@ func TestBillPageW1August(t *testing.T) {
 
 			t.Run("R10 amount due is the overage fee rounded to the fen", func(t *testing.T) {
 				billCheck(t, "amount due", billText(t, doc, "amount-due"), "25.03")
-				billCheck(t, "overage fee", billText(t, doc, "overage-fee"), "25.025")
+				billCheck(t, "overage fee", billText(t, doc, "overage-fee"), "25.03")
+				exact := map[string]string{"zh-CN": "（精确值 25.025 元）", "en": "(exact: 25.025 CNY)"}[code]
+				billCheck(t, "the overage fee's exact value, labelled", billText(t, doc, "overage-fee-exact"), exact)
 			})
 			t.Run("R8 figures are whole minutes rounded up", func(t *testing.T) {
 				billCheck(t, "overage minutes", billText(t, doc, "overage-minutes"), "1,001")

@@ -11,9 +11,20 @@ import (
 )
 
 // Money prints an amount as the pages show it: thousands grouped, two
-// decimals or more when the amount is exact to a finer unit (25.025).
-func Money(d decimal.Decimal) string {
-	s := billing.FormatMoney(d)
+// decimals, rounded half-up to the fen (25.025 shows as 25.03). A page that
+// shows a fee exact to a finer unit says so beside it (MoneyExact).
+func Money(d decimal.Decimal) string { return groupMoney(d.Round(2).StringFixed(2)) }
+
+// MoneyExact prints an amount exact to a finer unit than the fen as it is
+// (25.025), thousands grouped; "" when Money shows it exactly.
+func MoneyExact(d decimal.Decimal) string {
+	if d.Equal(d.Round(2)) {
+		return ""
+	}
+	return groupMoney(billing.FormatMoney(d))
+}
+
+func groupMoney(s string) string {
 	intPart, frac, _ := strings.Cut(s, ".")
 	return group(intPart) + "." + frac
 }

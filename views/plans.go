@@ -30,6 +30,7 @@ type PlanRow struct {
 	Code             string
 	Name             string
 	OtherName        string // the name in the other language
+	OtherLang        string // that language, for lang=""
 	IncludedMinutes  string
 	Price            string
 	PricePerMinute   string // empty for the trial
@@ -96,7 +97,7 @@ func NewPlansPage(meta Meta, lang language.Tag, now time.Time, accountID int64, 
 	}
 	for _, pl := range billing.Plans() {
 		row := PlanRow{
-			Code: string(pl.Code), Name: PlanName(lang, pl), OtherName: PlanName(other, pl),
+			Code: string(pl.Code), Name: PlanName(lang, pl), OtherName: PlanName(other, pl), OtherLang: LangCode(other),
 			IncludedMinutes: Int(pl.IncludedMinutes), Price: Money(pl.Price), Purchasable: pl.Purchasable,
 			DemoSource: pl.Features.DemoSource, GroupSupport: pl.Features.GroupSupport,
 			WhiteboardSDK: pl.Features.WhiteboardSDK, DedicatedSupport: pl.Features.DedicatedSupport,

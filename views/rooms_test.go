@@ -154,8 +154,8 @@ func TestLivePage(t *testing.T) {
 			if closed.Length() != 1 {
 				t.Fatalf("no closed-service message")
 			}
-			if !strings.Contains(closed.Text(), "停服") {
-				t.Errorf("closed message %q does not say 停服", squash(closed.Text()))
+			if word := map[string]string{"zh-CN": "停服", "en": "closed"}[LangCode(l.tag)]; !strings.Contains(closed.Text(), word) {
+				t.Errorf("closed message %q does not say %s", squash(closed.Text()), word)
 			}
 			if href, _ := byID(closed, "buy-link").Attr("href"); href != "/plans?account=7" {
 				t.Errorf("buy link %q, want /plans?account=7", href)
