@@ -192,6 +192,7 @@ var authzMatrix = []authzRow{
 	// The API. Support and sales have no API credential (see above).
 	{method: "GET", path: "/api/v1/plans", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
 	{method: "GET", path: "/api/v1/estimate", query: "?minutes_per_month=100000", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
+	{method: "GET", path: "/api/v1/openapi.json", want: authzWant{200, 200, 200, 200, 200, 200, 200, 200}},
 	{method: "POST", path: "/api/v1/accounts", json: `{"name":"Opened by API","email":"api@example.com"}`,
 		want: authzWant{401, 403, 403, 401, 401, 201, 403, 401}},
 	{method: "GET", path: "/api/v1/accounts", query: "?q=a", want: authzWant{401, 403, 403, 401, 401, 200, 403, 401}},

@@ -192,6 +192,7 @@ func New(cfg Config) *echo.Echo {
 	api.RouteNotFound("/*", func(echo.Context) error { return errNotFound })
 	api.GET("/plans", h.listPlans)
 	api.GET("/estimate", h.estimateAPI, h.limitEstimates)
+	api.GET("/openapi.json", h.showOpenAPI)
 
 	auth := guarded{api, []echo.MiddlewareFunc{h.authenticateAPI}}
 	auth.POST("/accounts", h.createAccount)
