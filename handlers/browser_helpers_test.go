@@ -260,9 +260,10 @@ func (b *browserEnv) openMenuOf(sel string) {
 		Y      float64 `json:"y"`
 	}
 	s := run(b, "find the menu of "+sel, chromedp.Evaluate[summary](fmt.Sprintf(`(() => {
-		const d = document.querySelector(%q)?.closest("details:not([open])");
-		if (!d) return {closed: false, x: 0, y: 0};
-		const s = d.querySelector(":scope > summary");
+		const el = document.querySelector(%q);
+		const d = el?.closest("details:not([open])");
+		const s = d?.querySelector(":scope > summary");
+		if (!s || s === el) return {closed: false, x: 0, y: 0};
 		s.scrollIntoView({block: "center"});
 		const r = s.getBoundingClientRect();
 		return {closed: true, x: r.x + r.width / 2, y: r.y + r.height / 2};

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"rtcbill/domain"
 	"rtcbill/views"
@@ -27,6 +28,39 @@ func sampleTokens() []domain.APIToken {
 		{ID: 3, AccountID: 7, Name: "ci", Prefix: "rtcb_abcdef", CreatedAt: cst(2026, 11, 25, 12, 0)},
 		{ID: 2, AccountID: 7, Name: "old server", Prefix: "rtcb_zzzzzz", CreatedAt: cst(2026, 10, 1, 9, 30),
 			LastUsedAt: cst(2026, 10, 2, 8, 0), RevokedAt: cst(2026, 11, 1, 10, 0)},
+	}
+}
+
+func TestTokensPageCopiesTheNewTokenAndConfirmsARevocation(t *testing.T) {
+	for _, lang := range views.Languages {
+		t.Run(views.LangCode(lang), func(t *testing.T) {
+			p := views.NewTokensPage(navMeta("tokens", false, true), 7, sampleTokens(), true)
+			p.ShowCreated(sampleTokens()[0], newTokenSecret, "http://console.example:8080")
+			doc := renderDoc(t, lang, views.Tokens(p))
+			// The copy button copies the secret; app.js shows it, so that
+			// without JavaScript nobody sees a button that does nothing.
+			copyButton := doc.Find(testid("token-copy"))
+			target, _ := copyButton.Attr("data-copy")
+			if copyButton.Length() != 1 || !copyButton.Is("button[type=button][hidden]") || strings.TrimSpace(doc.Find("#"+target).Text()) != newTokenSecret {
+				t.Errorf("copy button: got %d, target %q; want one hidden button copying the secret", copyButton.Length(), target)
+			}
+			if src, _ := doc.Find(`script[src]`).Attr("src"); src != "/static/app.js" {
+				t.Errorf("the page loads %q, want /static/app.js", src)
+			}
+			// Revoking takes two steps: the button opens a confirmation
+			// that names the token, inside a <details>.
+			active := doc.Find(testid("token-row")).Eq(0)
+			confirm := active.Find("details" + testid("token-revoke-confirm"))
+			if confirm.Length() != 1 || confirm.Find("summary"+testid("token-revoke-open")).Length() != 1 {
+				t.Fatalf("no confirmation step before revoking")
+			}
+			if confirm.Find("form "+testid("token-revoke")).Length() != 1 || !strings.Contains(confirm.Find("form").Text(), "ci") {
+				t.Errorf("the confirmation %q does not hold the revoke button and the token's name", strings.TrimSpace(confirm.Find("form").Text()))
+			}
+			if active.Find(`[data-label]`).Length() < 3 {
+				t.Errorf("the row's values carry no column names for a phone's cards")
+			}
+		})
 	}
 }
 
@@ -141,7 +175,7 @@ func auditEntries(n int) []domain.AuditEntry {
 
 func TestAuditPageRowsAndPaging(t *testing.T) {
 	entries := []domain.AuditEntry{
-		{ID: 3, At: cst(2026, 11, 25, 12, 30), Actor: "ops@example.com (admin)", Action: domain.AuditTokenRevoked, AccountID: 7, Detail: "ci rtcb_abcdef…"},
+		{ID: 3, At: cst(2026, 11, 25, 12, 30).Add(7 * time.Second), Actor: "ops@example.com (admin)", Action: domain.AuditTokenRevoked, AccountID: 7, Detail: "ci rtcb_abcdef…"},
 		{ID: 2, At: cst(2026, 11, 25, 12, 0), Actor: "dev@acme.example (customer)", Action: domain.AuditSignIn, AccountID: 7},
 		{ID: 1, At: cst(2026, 11, 24, 9, 0), Actor: "system", Action: "something_new", AccountID: 7},
 	}
@@ -155,8 +189,9 @@ func TestAuditPageRowsAndPaging(t *testing.T) {
 				t.Fatalf("got %d rows, want 3", rows.Length())
 			}
 			cell := func(i int, id string) string { return strings.TrimSpace(rows.Eq(i).Find(testid(id)).Text()) }
-			if got := cell(0, "audit-when"); got != "2026-11-25 12:30" {
-				t.Errorf("got when %q, want 2026-11-25 12:30", got)
+			// To the second: two lines of one minute are told apart.
+			if got := cell(0, "audit-when"); got != "2026-11-25 12:30:07" {
+				t.Errorf("got when %q, want 2026-11-25 12:30:07", got)
 			}
 			if got, want := cell(0, "audit-who"), map[string]string{"zh-CN": "ops@example.com（管理员）", "en": "ops@example.com (admin)"}[code]; got != want {
 				t.Errorf("got who %q, want %q", got, want)

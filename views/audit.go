@@ -61,7 +61,7 @@ func NewAuditPage(meta Meta, accountID int64, page int, entries []domain.AuditEn
 	page = max(page, 1)
 	p := AuditPage{Meta: meta, AccountID: accountID, Page: page}
 	for _, e := range entries {
-		r := AuditRow{When: DateTime(e.At), Who: auditActor(e.Actor), Action: e.Action}
+		r := AuditRow{When: DateTimeSeconds(e.At), Who: auditActor(e.Actor), Action: e.Action}
 		r.Detail, r.DetailCode = auditDetail(e.Action, e.Detail)
 		for _, a := range auditActions {
 			if a == e.Action {

@@ -14,14 +14,21 @@ import (
 	"rtcbill/billing"
 )
 
-// The break-even chart's drawing area, in the SVG's own units (viewBox).
+// beLayout is the break-even chart's drawing area, in the SVG's own units
+// (viewBox): wide for a laptop's screen, narrow for a phone's, where the
+// same text and lines, scaled less, stay readable.
+type beLayout struct {
+	width, height                            int
+	plotLeft, plotRight, plotTop, plotBottom float64
+	xTicks                                   int // at most, on the x axis
+}
+
+var (
+	beWide   = beLayout{720, 340, 60, 704, 30, 292, 6}
+	beNarrow = beLayout{400, 340, 46, 384, 36, 290, 3}
+)
+
 const (
-	beWidth      = 720
-	beHeight     = 340
-	bePlotLeft   = 60.0
-	bePlotRight  = 704.0
-	bePlotTop    = 30.0
-	bePlotBottom = 292.0
 	// beSamples is how many intervals the x axis is cut into.
 	beSamples = 40
 	// beMinXMax is the least the x axis shows. 1,000,000 minutes a month
@@ -57,6 +64,8 @@ type BreakevenChart struct {
 	XTitleX, XTitleY, YTitleX, YTitleY float64
 	XMax                               string
 	Months                             int
+	// Narrow is the same chart laid out for a phone's screen.
+	Narrow *BreakevenChart
 }
 
 // BreakevenTick is one labelled tick of an axis.
@@ -74,7 +83,27 @@ type BreakevenLine struct {
 	Path     string // the SVG path data
 	// MeetsFeatures is false for a plan that lacks a ticked feature.
 	MeetsFeatures bool
+	// Shape names the mark ("circle", "square", "triangle", "diamond",
+	// "cross") drawn along the line at Marks, a few points apart from the
+	// other lines' marks: with its dash pattern it tells the line from the
+	// others where their colours cannot (lines that run together, a
+	// reader who does not see colours, paper).
+	Shape string
+	Marks []BreakevenMark
+	// MarkClass colours the marks.
+	MarkClass string
 }
+
+// BreakevenMark is where a line's mark is drawn.
+type BreakevenMark struct{ X, Y float64 }
+
+// beShapes are the lines' marks, in the order of beLines.
+var beShapes = []string{"circle", "square", "triangle", "diamond", "cross"}
+
+// beMarkEvery is how many samples apart a line's marks are; each line
+// starts one sample after the previous one, so that lines that run
+// together still show each mark.
+const beMarkEvery = 8
 
 // BreakevenMarker is the prospect's usage on the optimum line.
 type BreakevenMarker struct {
@@ -191,14 +220,6 @@ func NewBreakevenChart(lang language.Tag, in billing.EstimateInput, opt billing.
 		}
 	}
 
-	c := BreakevenChart{
-		ViewBox:  fmt.Sprintf("0 0 %d %d", beWidth, beHeight),
-		PlotLeft: bePlotLeft, PlotRight: bePlotRight, PlotTop: bePlotTop, PlotBottom: bePlotBottom,
-		XTitleX: (bePlotLeft + bePlotRight) / 2, XTitleY: beHeight - 6,
-		YTitleX: 4, YTitleY: bePlotTop - 14,
-		XMax: Int(xmax), Months: in.Months, MaxPoints: beMaxPoints,
-	}
-
 	// The y axis reaches the dearest plotted line.
 	top := 0.0
 	for _, s := range samples {
@@ -211,9 +232,34 @@ func NewBreakevenChart(lang language.Tag, in billing.EstimateInput, opt billing.
 	}
 	ystep := niceStep(top / 5)
 	top = math.Max(ystep, math.Ceil(top/ystep)*ystep)
-	px := func(x float64) float64 { return bePlotLeft + x/float64(xmax)*(bePlotRight-bePlotLeft) }
-	py := func(y float64) float64 { return bePlotBottom - y/top*(bePlotBottom-bePlotTop) }
-	for v := 0.0; v <= float64(xmax)+step/2; v += step {
+	found, capped := breakevenPoints(in, samples)
+	lay := func(l beLayout) BreakevenChart {
+		return layBreakeven(lang, l, in, opt, samples, found, capped, float64(xmax), step, top, ystep)
+	}
+	c := lay(beWide)
+	narrow := lay(beNarrow)
+	c.Narrow = &narrow
+	return c, true
+}
+
+// layBreakeven draws the chart's samples and break-even points in layout
+// l: x from 0 to xmax minutes with a tick every step (or a multiple of it
+// when l has room for fewer), y from 0 to top CNY every ystep.
+func layBreakeven(lang language.Tag, l beLayout, in billing.EstimateInput, opt billing.Estimate, samples, found []beSample,
+	capped bool, xmax, step, top, ystep float64) BreakevenChart {
+	c := BreakevenChart{
+		ViewBox:  fmt.Sprintf("0 0 %d %d", l.width, l.height),
+		PlotLeft: l.plotLeft, PlotRight: l.plotRight, PlotTop: l.plotTop, PlotBottom: l.plotBottom,
+		XTitleX: (l.plotLeft + l.plotRight) / 2, XTitleY: float64(l.height) - 6,
+		YTitleX: 4, YTitleY: l.plotTop - 14,
+		XMax: Int(int64(xmax)), Months: in.Months, MaxPoints: beMaxPoints, PointsCapped: capped,
+	}
+	px := func(x float64) float64 { return l.plotLeft + x/xmax*(l.plotRight-l.plotLeft) }
+	py := func(y float64) float64 { return l.plotBottom - y/top*(l.plotBottom-l.plotTop) }
+	for math.Round(xmax/step) > float64(l.xTicks) {
+		step *= 2
+	}
+	for v := 0.0; v <= xmax+step/2; v += step {
 		c.XTicks = append(c.XTicks, BreakevenTick{px(v), compact(lang, v)})
 	}
 	for v := 0.0; v <= top+ystep/2; v += ystep {
@@ -236,14 +282,20 @@ func NewBreakevenChart(lang language.Tag, in billing.EstimateInput, opt billing.
 		}
 		return b.String()
 	}
-	for _, l := range beLines {
-		kind, plan, _ := strings.Cut(l, ":")
+	for i, label := range beLines {
+		kind, plan, _ := strings.Cut(label, ":")
 		line := BreakevenLine{
-			Label: l, Class: "be-line be-" + plan + " be-" + kind, NameID: "estimate.alt." + kind,
+			Label: label, Class: "be-line be-" + plan + " be-" + kind, NameID: "estimate.alt." + kind,
 			PlanName: PlanNameByCode(lang, billing.PlanCode(plan)), MeetsFeatures: true,
+			Shape: beShapes[i], MarkClass: "be-mark be-" + plan,
+		}
+		for j := beMarkEvery/2 + i; j < len(samples); j += beMarkEvery {
+			if a, ok := samples[j].alt(label); ok {
+				line.Marks = append(line.Marks, BreakevenMark{px(samples[j].x.InexactFloat64()), py(a.Total.InexactFloat64())})
+			}
 		}
 		line.Path = path(func(s beSample) (decimal.Decimal, bool) {
-			a, ok := s.alt(l)
+			a, ok := s.alt(label)
 			if ok && !a.MeetsFeatures {
 				line.MeetsFeatures = false
 			}
@@ -251,31 +303,41 @@ func NewBreakevenChart(lang language.Tag, in billing.EstimateInput, opt billing.
 		})
 		if !line.MeetsFeatures {
 			line.Class += " be-lacks"
+			line.MarkClass += " be-lacks"
 		}
 		c.Lines = append(c.Lines, line)
 	}
 	c.Optimum = BreakevenLine{Label: "optimum", Class: "be-line be-optimum", NameID: "estimate.chart.optimum", MeetsFeatures: true,
 		Path: path(func(s beSample) (decimal.Decimal, bool) { return s.opt.Total, true })}
 
+	input := in.MonthlyMinutes
 	c.Marker = BreakevenMarker{
 		X: px(input.InexactFloat64()), Y: py(opt.Total.InexactFloat64()),
 		Minutes: Int(input.Ceil().IntPart()), Cost: Money(opt.Total), Anchor: "start",
 	}
 	c.Marker.LabelX = c.Marker.X + 6
-	if c.Marker.X > (bePlotLeft+bePlotRight)/2 {
+	if c.Marker.X > (l.plotLeft+l.plotRight)/2 {
 		c.Marker.Anchor, c.Marker.LabelX = "end", c.Marker.X-6
 	}
 
-	c.Points, c.PointsCapped = breakevenPoints(lang, in, samples, px, py)
-	return c, true
+	point := func(s beSample, first bool) BreakevenPoint {
+		return BreakevenPoint{
+			X: px(s.x.InexactFloat64()), Y: py(s.opt.Total.InexactFloat64()), Minutes: Int(s.x.Ceil().IntPart()),
+			Packages: plansText(lang, s.opt.Blocks), Cost: Money(s.opt.Total), First: first,
+		}
+	}
+	c.Points = []BreakevenPoint{point(samples[0], true)}
+	for _, s := range found {
+		c.Points = append(c.Points, point(s, false))
+	}
+	return c
 }
 
 // breakevenPoints finds where the cheapest plan changes: between two
 // samples whose optimum differs, a bisection over whole minutes finds the
 // least monthly usage at which the plan of the upper sample is cheapest.
 // capped tells that the cheapest plan changes more often than is listed.
-func breakevenPoints(lang language.Tag, in billing.EstimateInput, samples []beSample,
-	px, py func(float64) float64) (points []BreakevenPoint, capped bool) {
+func breakevenPoints(in billing.EstimateInput, samples []beSample) (points []beSample, capped bool) {
 	type gap struct{ lo, hi beSample }
 	var gaps []gap
 	for i := 1; i < len(samples); i++ {
@@ -302,16 +364,9 @@ func breakevenPoints(lang language.Tag, in billing.EstimateInput, samples []beSa
 		}
 		found[i] = hi
 	})
-	point := func(s beSample, first bool) BreakevenPoint {
-		return BreakevenPoint{
-			X: px(s.x.InexactFloat64()), Y: py(s.opt.Total.InexactFloat64()), Minutes: Int(s.x.Ceil().IntPart()),
-			Packages: plansText(lang, s.opt.Blocks), Cost: Money(s.opt.Total), First: first,
-		}
-	}
-	points = []BreakevenPoint{point(samples[0], true)}
 	for _, s := range found {
 		if s.err == nil {
-			points = append(points, point(s, false))
+			points = append(points, s)
 		}
 	}
 	return points, capped

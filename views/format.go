@@ -54,6 +54,10 @@ func Date(t time.Time) string { return billing.FormatDate(t) }
 // DateTime prints an instant in CST to the minute.
 func DateTime(t time.Time) string { return t.In(billing.CST).Format("2006-01-02 15:04") }
 
+// DateTimeSeconds prints an instant in CST to the second, for the audit
+// trail, where the order of events within a minute matters.
+func DateTimeSeconds(t time.Time) string { return t.In(billing.CST).Format("2006-01-02 15:04:05") }
+
 // Clock prints an instant's CST time of day to the second.
 func Clock(t time.Time) string { return t.In(billing.CST).Format("15:04:05") }
 

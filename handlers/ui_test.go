@@ -1,0 +1,60 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"rtcbill/domain"
+)
+
+// TestAppScriptIsServedFromTheConsole: the pages' one script is a static
+// file of the console, which the CSP's script-src 'self' allows.
+func TestAppScriptIsServedFromTheConsole(t *testing.T) {
+	env := newEnv(t)
+	rec := env.visitor("en").get("/static/app.js")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "javascript") {
+		t.Fatalf("GET /static/app.js: got %d %q, want 200 JavaScript", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{"data-copy", "data-print"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("app.js does not handle %s", want)
+		}
+	}
+}
+
+// TestPlansPageOffersBuyByRole: the plans page shows Buy buttons to those
+// who may buy (can) and to visitors, who sign up first; support sees the
+// packages without them, for an account or not.
+func TestPlansPageOffersBuyByRole(t *testing.T) {
+	env := newEnv(t)
+	account := env.createAccount("Plans Ltd")
+	for _, c := range []struct {
+		who  string
+		v    func() *visitor
+		path string
+		buys int
+		href string
+	}{
+		{"a visitor", func() *visitor { return env.visitor("en") }, "/plans", 4, "/signup?plan=starter"},
+		{"the customer", func() *visitor { return env.signIn("en", domain.RoleCustomer, account) }, "/plans", 4, fmt.Sprintf("/accounts/%d/buy/starter", account)},
+		{"an admin", func() *visitor { return env.signIn("en", domain.RoleAdmin, 0) }, "/plans", 4, "/accounts?buy=starter"},
+		{"an admin for the account", func() *visitor { return env.signIn("en", domain.RoleAdmin, 0) }, fmt.Sprintf("/plans?account=%d", account), 4, fmt.Sprintf("/accounts/%d/buy/starter", account)},
+		{"support", func() *visitor { return env.signIn("en", domain.RoleSupport, 0) }, "/plans", 0, ""},
+		{"support for the account", func() *visitor { return env.signIn("en", domain.RoleSupport, 0) }, fmt.Sprintf("/plans?account=%d", account), 0, ""},
+	} {
+		t.Run(c.who, func(t *testing.T) {
+			d := doc(t, c.v().get(c.path))
+			buys := d.Find(`[data-testid="buy"]`)
+			if buys.Length() != c.buys {
+				t.Fatalf("got %d Buy buttons, want %d", buys.Length(), c.buys)
+			}
+			if c.buys > 0 {
+				if href, _ := d.Find(`[data-testid="plan-starter"] [data-testid="buy"]`).Attr("href"); href != c.href {
+					t.Errorf("the Starter's Buy leads to %q, want %q", href, c.href)
+				}
+			}
+		})
+	}
+}
