@@ -56,6 +56,17 @@ func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountF
 	case "already":
 		page.Flash = "accounts.demo.already"
 	}
+
+	// Support answers "how much is left?" from the list: each account's
+	// status and the minutes its packages have left.
+	now := h.now()
+	for _, a := range accounts {
+		st, err := h.store.Standing(ctx, a.ID, now)
+		if err != nil {
+			return err
+		}
+		page.ShowStanding(a.ID, st)
+	}
 	return render(c, status, views.Accounts(page))
 }
 

@@ -58,3 +58,32 @@ func TestPlansPageOffersBuyByRole(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountsListShowsStatusAndMinutesLeft: support finds an account by
+// its SDKAppID and reads from the list whether it runs and how many
+// minutes its packages have left.
+func TestAccountsListShowsStatusAndMinutesLeft(t *testing.T) {
+	env := newEnv(t)
+	account := env.createAccount("Left Ltd")
+	app, _ := env.createApp(account, "2026-11-01T10:00:00+08:00")
+	env.purchase(account, "starter", "2026-11-02T09:00:00+08:00")
+	fresh := env.createAccount("Fresh Ltd")
+	support := env.signIn("zh-CN", domain.RoleSupport, 0)
+
+	d := doc(t, support.get(fmt.Sprintf("/accounts?q=%d", app)))
+	row := d.Find(fmt.Sprintf(`[data-testid="account-%d"]`, account))
+	if row.Length() != 1 {
+		t.Fatalf("the search for SDKAppID %d does not find account %d", app, account)
+	}
+	if got, _ := row.Find(`[data-testid="account-status"]`).Attr("data-status"); got != "active" {
+		t.Errorf("status: got %q, want active", got)
+	}
+	// The trial (1,000) and the Starter (50,000), nothing used.
+	if got := strings.TrimSpace(row.Find(`[data-testid="minutes-left"]`).Text()); got != "51,000" {
+		t.Errorf("minutes left: got %q, want 51,000", got)
+	}
+	d = doc(t, support.get("/accounts?q=Fresh"))
+	if got, _ := d.Find(fmt.Sprintf(`[data-testid="account-%d"] [data-testid="account-status"]`, fresh)).Attr("data-status"); got != "new" {
+		t.Errorf("an account without an application: got %q, want new", got)
+	}
+}

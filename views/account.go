@@ -262,6 +262,39 @@ type AccountRow struct {
 	Email   string
 	Created string
 	URL     string
+	// Status is active, trial, closed (R5) or new (no package yet), and
+	// MinutesLeft what the valid packages have left: support answers "how
+	// much is left?" from the list. Empty until ShowStanding.
+	Status      string
+	MinutesLeft string
+}
+
+// StatusID is the message id of the row's status.
+func (r AccountRow) StatusID() string {
+	if r.Status == "new" {
+		return "accounts.status.new"
+	}
+	return "account.status." + r.Status + ".title"
+}
+
+// ShowStanding puts account id's status and minutes left, from its
+// standing st, into its row.
+func (p *AccountsPage) ShowStanding(id int64, st domain.Standing) {
+	for i := range p.Accounts {
+		if p.Accounts[i].ID != id {
+			continue
+		}
+		var left int64
+		for _, ps := range st.Packages {
+			if ps.State == billing.StateValid {
+				left += ps.Balance.RemainingMinutes
+			}
+		}
+		p.Accounts[i].Status, p.Accounts[i].MinutesLeft = string(st.Status), Int(left)
+		if len(st.Packages) == 0 {
+			p.Accounts[i].Status = "new"
+		}
+	}
 }
 
 // AccountForm is the new-account form with what was typed and what was wrong.
@@ -283,7 +316,7 @@ func NewAccountsPage(meta Meta, lang language.Tag, q string, accounts []domain.A
 		if p.BuyPlan != "" {
 			url = AccountURL(a.ID, "/buy/"+p.BuyPlan)
 		}
-		p.Accounts = append(p.Accounts, AccountRow{a.ID, a.Name, a.Email, Date(a.CreatedAt), url})
+		p.Accounts = append(p.Accounts, AccountRow{ID: a.ID, Name: a.Name, Email: a.Email, Created: Date(a.CreatedAt), URL: url})
 	}
 	return p
 }

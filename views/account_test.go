@@ -348,3 +348,41 @@ func TestPlansPageRecommendsAndOffersBuyOnlyToWhoMayBuy(t *testing.T) {
 		})
 	}
 }
+
+func TestAccountsListSearchAndWhatIsLeft(t *testing.T) {
+	now := cst(2026, 11, 25, 12, 0)
+	accounts := []domain.Account{
+		{ID: 1, Name: "Pixel Pals", Email: "a@example.com", CreatedAt: cst(2026, 1, 1, 9, 0)},
+		{ID: 2, Name: "Qingyun", Email: "b@example.com", CreatedAt: cst(2026, 1, 2, 9, 0)},
+	}
+	for _, lang := range views.Languages {
+		t.Run(views.LangCode(lang), func(t *testing.T) {
+			p := views.NewAccountsPage(views.Meta{Title: "accounts"}, lang, "", accounts, "", views.AccountForm{})
+			p.ShowStanding(1, standingOf(now, nil, nil))
+			st := standingOf(now, []billing.Package{starter(2, cst(2026, 11, 2, 9, 0))}, []billing.Piece{{Start: cst(2026, 11, 3, 10, 0), Seconds: 1200 * 60, Key: "k", App: 1}})
+			p.ShowStanding(2, st)
+			doc := renderDoc(t, lang, views.Accounts(p))
+			// A search field with a visible label and a button beside it.
+			form := doc.Find(testid("account-search"))
+			if form.Find(`label[for="q"]`).HasClass("sr-only") || strings.TrimSpace(form.Find(`label[for="q"]`).Text()) == "" {
+				t.Errorf("the search field has no visible label")
+			}
+			if form.Find(".search-row #q + "+testid("search-submit")).Length() != 1 {
+				t.Errorf("the search button is not beside the field")
+			}
+			row := doc.Find(testid("account-2"))
+			if got, _ := row.Find(testid("account-status")).Attr("data-status"); got != "active" {
+				t.Errorf("status: got %q, want active", got)
+			}
+			if got := text(doc, testid("account-2")+" "+testid("minutes-left")); got != "48,800" {
+				t.Errorf("minutes left: got %q, want 48,800", got)
+			}
+			if got, _ := doc.Find(testid("account-1") + " " + testid("account-status")).Attr("data-status"); got != "new" {
+				t.Errorf("an account without packages: got %q, want new", got)
+			}
+			if s := text(doc, testid("account-1")+" "+testid("account-status")); s == "" || strings.Contains(s, "account.") {
+				t.Errorf("status word: got %q", s)
+			}
+		})
+	}
+}
