@@ -39,6 +39,11 @@ type RoomUsage struct {
 	Sessions int64
 }
 
+// TopRooms is how many rooms a bill lists itself: those with the most
+// seconds (ties by application, then room). The others are read a page at
+// a time, and the CSV lists them all.
+const TopRooms = 20
+
 // Bill is the monthly bill of R11.
 type Bill struct {
 	Month        Month
@@ -54,8 +59,11 @@ type Bill struct {
 	Expired      []Clearance
 	Purchases    []Purchase
 	Apps         []AppUsage
-	Rooms        []RoomUsage
-	Days         []DayRating // the month's usage by CST day, for the chart
+	// Rooms are the TopRooms rooms with the most seconds, most first;
+	// RoomsTotal counts every room with usage in the month.
+	Rooms      []RoomUsage
+	RoomsTotal int64
+	Days       []DayRating // the month's usage by CST day, for the chart
 	// Late lists overage that earlier, already issued months gained from
 	// sessions recorded after their bills were issued: an issued bill never
 	// changes, so the difference is billed here.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -85,7 +84,7 @@ func makeBill(ctx context.Context, q querier, accountID int64, month billing.Mon
 	if bill.Apps, err = appUsage(ctx, q, accountID, month); err != nil {
 		return bill, err
 	}
-	bill.Rooms, err = roomUsage(ctx, q, accountID, month)
+	bill.Rooms, bill.RoomsTotal, err = topRooms(ctx, q, accountID, month)
 	return bill, err
 }
 
@@ -198,18 +197,22 @@ func storedMonths(ctx context.Context, q querier, accountID int64) (map[billing.
 	return out, rows.Err()
 }
 
+// issuedBill is account's stored bill for month; ok is false when none is
+// stored. A bill stored with every room in its body comes back with its
+// busiest rooms and their count, as the others are stored.
 func issuedBill(ctx context.Context, q querier, accountID int64, month billing.Month) (billing.Bill, bool, error) {
-	var body string
-	err := q.QueryRowContext(ctx, `SELECT body FROM issued_bills WHERE account_id = ? AND month = ?`, accountID, month.String()).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return billing.Bill{}, false, nil
+	b, ok, err := issuedBody(ctx, q, accountID, month)
+	if ok {
+		legacyRooms(&b)
 	}
-	if err != nil {
-		return billing.Bill{}, false, fmt.Errorf("store: unable to read the bill of %s: %w", month, err)
-	}
+	return b, ok, err
+}
+
+// decodeBill reads a stored bill's body.
+func decodeBill(body string) (billing.Bill, error) {
 	var b billing.Bill
 	if err := json.Unmarshal([]byte(body), &b); err != nil {
-		return b, false, fmt.Errorf("store: the issued bill of %s does not decode: %w", month, err)
+		return b, err
 	}
 	// JSON keeps instants, not zones: put calendar dates back in CST.
 	b.IssueDate, b.ChargeBy = b.IssueDate.In(billing.CST), b.ChargeBy.In(billing.CST)
@@ -219,7 +222,7 @@ func issuedBill(ctx context.Context, q querier, accountID int64, month billing.M
 	for i := range b.Days {
 		b.Days[i].Day = b.Days[i].Day.In(billing.CST)
 	}
-	return b, true, nil
+	return b, nil
 }
 
 // closedMark is the memo of closeAccount: every bill of the account
@@ -333,6 +336,9 @@ func (s *SQLStore) closeAccount(ctx context.Context, accountID int64, through bi
 				accountID, m.String(), unix(now), bill.Overage, string(body)); err != nil {
 				return fmt.Errorf("store: unable to issue the bill of %s: %w", m, err)
 			}
+			if err := storeBillRooms(ctx, tx, accountID, m); err != nil {
+				return err
+			}
 			for _, l := range late {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO issued_late_usage (account_id, month, from_month, minutes) VALUES (?, ?, ?, ?)`,
 					accountID, m.String(), l.Month.String(), l.Minutes); err != nil {
@@ -444,24 +450,6 @@ func appUsage(ctx context.Context, q querier, accountID int64, month billing.Mon
 			return nil, fmt.Errorf("store: unable to read usage per app: %w", err)
 		}
 		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-func roomUsage(ctx context.Context, q querier, accountID int64, month billing.Month) ([]billing.RoomUsage, error) {
-	rows, err := q.QueryContext(ctx, `SELECT sdk_app_id, room_id, seconds, sessions FROM usage_room_monthly
-		WHERE account_id = ? AND month = ? ORDER BY seconds DESC, sdk_app_id, room_id`, accountID, month.String())
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to read usage per room: %w", err)
-	}
-	defer rows.Close()
-	out := []billing.RoomUsage{}
-	for rows.Next() {
-		var r billing.RoomUsage
-		if err := rows.Scan(&r.App, &r.Room, &r.Seconds, &r.Sessions); err != nil {
-			return nil, fmt.Errorf("store: unable to read usage per room: %w", err)
-		}
-		out = append(out, r)
 	}
 	return out, rows.Err()
 }

@@ -44,6 +44,9 @@ type Store interface {
 	// Bills (R11) and the monthly close
 	Bill(ctx context.Context, accountID int64, month billing.Month, now time.Time) (billing.Bill, error)
 	Bills(ctx context.Context, accountID int64, now time.Time) ([]billing.Bill, error)
+	BillRooms(ctx context.Context, accountID int64, month billing.Month, after domain.RoomKey, limit int, now time.Time) ([]billing.RoomUsage, error)
+	SearchBillRooms(ctx context.Context, accountID int64, month billing.Month, q string, offset, limit int, now time.Time) ([]billing.RoomUsage, error)
+	EachBillRoom(ctx context.Context, accountID int64, month billing.Month, now time.Time, fn func(billing.RoomUsage) error) error
 	CloseMonth(ctx context.Context, month billing.Month, now time.Time) (int, error)
 	CloseBatch(ctx context.Context, month billing.Month, after int64, limit int, now time.Time) (last int64, issued int, err error)
 	CloseGrace() time.Duration

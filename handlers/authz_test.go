@@ -151,6 +151,7 @@ var authzMatrix = []authzRow{
 		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
 	{method: "GET", path: "/accounts/:id/bills", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
 	{method: "GET", path: "/accounts/:id/bills/:month", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "GET", path: "/accounts/:id/bills/:month/rooms", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
 	// Support sees the token list read-only; the answer to the create form
 	// shows the new token once.
 	{method: "GET", path: "/accounts/:id/tokens", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
@@ -204,6 +205,7 @@ var authzMatrix = []authzRow{
 		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
 	{method: "GET", path: "/api/v1/accounts/:id/packages", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
 	{method: "GET", path: "/api/v1/accounts/:id/bills/:month", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/bills/:month/rooms", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
 	{method: "POST", path: "/api/v1/apps/:sdk_app_id/sessions",
 		json: `{"sessions":[{"session_id":"matrix-1","room_id":"lobby","user_id":"u9","joined_at":"2026-11-25T10:00:00+08:00","left_at":"2026-11-25T10:30:00+08:00"}]}`,
 		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -67,6 +69,7 @@ type BillJSON struct {
 	Purchases      []purchaseJSON  `json:"purchases"`
 	Apps           []appUsageJSON  `json:"apps"`
 	Rooms          []roomUsageJSON `json:"rooms"`
+	RoomsTotal     int64           `json:"rooms_total"`
 	LateUsage      []lateUsageJSON `json:"late_usage"`
 	AmountDue      string          `json:"amount_due"`
 }
@@ -89,7 +92,8 @@ func ToBillJSON(accountID int64, b billing.Bill) BillJSON {
 		UsageSeconds: b.UsageSeconds, UsageMinutes: b.UsageMinutes,
 		Deductions: []deductionJSON{}, OverageMinutes: b.Overage, OverageFee: billing.FormatMoney(b.OverageFee),
 		RefusedMinutes: b.Refused, Expired: []expiredJSON{}, Purchases: []purchaseJSON{},
-		Apps: []appUsageJSON{}, Rooms: []roomUsageJSON{}, LateUsage: []lateUsageJSON{}, AmountDue: billing.FormatMoney(b.AmountDue),
+		Apps: []appUsageJSON{}, Rooms: []roomUsageJSON{}, RoomsTotal: b.RoomsTotal,
+		LateUsage: []lateUsageJSON{}, AmountDue: billing.FormatMoney(b.AmountDue),
 	}
 	for _, l := range b.Late {
 		j.LateUsage = append(j.LateUsage, lateUsageJSON{l.Month.String(), l.Minutes, billing.FormatMoney(l.Fee)})
@@ -108,9 +112,13 @@ func ToBillJSON(accountID int64, b billing.Bill) BillJSON {
 		j.Apps = append(j.Apps, appUsageJSON{a.App, a.Seconds, minutes(a.Seconds)})
 	}
 	for _, r := range b.Rooms {
-		j.Rooms = append(j.Rooms, roomUsageJSON{r.App, r.Room, r.Seconds, minutes(r.Seconds), r.Sessions})
+		j.Rooms = append(j.Rooms, toRoomUsageJSON(r))
 	}
 	return j
+}
+
+func toRoomUsageJSON(r billing.RoomUsage) roomUsageJSON {
+	return roomUsageJSON{r.App, r.Room, r.Seconds, minutes(r.Seconds), r.Sessions}
 }
 
 // csvText makes a text cell safe to open in a spreadsheet, which reads a
@@ -126,16 +134,31 @@ func csvText(s string) string {
 	return s
 }
 
-// BillCSV writes a bill as CSV: one line per figure of R11, the same
-// figures as the JSON. Text cells (the line, the plan, the room id) are
-// escaped by csvText.
+// BillCSV is a bill as CSV with the rooms j lists (see WriteBillCSV).
 func BillCSV(j BillJSON) []byte {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	WriteBillCSV(&buf, j, func(fn func(billing.RoomUsage) error) error {
+		for _, r := range j.Rooms {
+			if err := fn(billing.RoomUsage{App: r.SDKAppID, Room: r.RoomID, Seconds: r.Seconds, Sessions: r.Sessions}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return buf.Bytes()
+}
+
+// WriteBillCSV writes a bill as CSV to out: one line per figure of R11,
+// the same figures as the JSON, and a line for each room that eachRoom
+// yields (every room of the month, not only the JSON's busiest), written
+// as they come. Text cells (the line, the plan, the room id) are escaped
+// by csvText.
+func WriteBillCSV(out io.Writer, j BillJSON, eachRoom func(func(billing.RoomUsage) error) error) error {
+	w := csv.NewWriter(out)
 	acct := strconv.FormatInt(j.AccountID, 10)
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-	row := func(line, pkg, plan, app, room, seconds, mins, amount string) {
-		w.Write([]string{acct, j.Month, csvText(line), pkg, csvText(plan), app, csvText(room), seconds, mins, amount})
+	row := func(line, pkg, plan, app, room, seconds, mins, amount string) error {
+		return w.Write([]string{acct, j.Month, csvText(line), pkg, csvText(plan), app, csvText(room), seconds, mins, amount})
 	}
 	w.Write([]string{"account_id", "month", "line", "package_id", "plan", "sdk_app_id", "room_id", "seconds", "minutes", "amount_cny"})
 	row("status:"+j.Status, "", "", "", "", "", "", "")
@@ -157,12 +180,34 @@ func BillCSV(j BillJSON) []byte {
 	for _, a := range j.Apps {
 		row("app", "", "", i64(a.SDKAppID), "", i64(a.Seconds), i64(a.Minutes), "")
 	}
-	for _, r := range j.Rooms {
-		row("room", "", "", i64(r.SDKAppID), r.RoomID, i64(r.Seconds), i64(r.Minutes), "")
+	if err := eachRoom(func(r billing.RoomUsage) error {
+		return row("room", "", "", i64(r.App), r.Room, i64(r.Seconds), i64(minutes(r.Seconds)), "")
+	}); err != nil {
+		return err
 	}
 	row("amount_due", "", "", "", "", "", "", j.AmountDue)
 	w.Flush()
-	return buf.Bytes()
+	return w.Error()
+}
+
+// streamBillCSV answers with account's bill b as CSV, every room of the
+// month read from the store as it is written out: the answer is streamed,
+// never built whole, so a month of 10⁵ rooms costs no more memory than one
+// of ten. A failure once the answer has begun (a client gone) can only cut
+// it short, the status being sent: it is logged.
+func (h *Handler) streamBillCSV(c echo.Context, account int64, b billing.Bill, now time.Time) error {
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rtcbill-%d-%s.csv"`, account, b.Month))
+	res.WriteHeader(http.StatusOK)
+	ctx := c.Request().Context()
+	err := WriteBillCSV(res, ToBillJSON(account, b), func(fn func(billing.RoomUsage) error) error {
+		return h.store.EachBillRoom(ctx, account, b.Month, now, fn)
+	})
+	if err != nil {
+		h.log.Warn("the bill's CSV was cut short", "account", account, "month", b.Month.String(), "error", err)
+	}
+	return nil
 }
 
 // showBill answers GET /api/v1/accounts/:id/bills/:month and
@@ -183,11 +228,8 @@ func (h *Handler) showBill(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	j := ToBillJSON(id, bill)
 	if asCSV {
-		c.Response().Header().Set(echo.HeaderContentDisposition,
-			fmt.Sprintf(`attachment; filename="rtcbill-%d-%s.csv"`, id, month))
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", BillCSV(j))
+		return h.streamBillCSV(c, id, bill, now)
 	}
-	return c.JSON(http.StatusOK, j)
+	return c.JSON(http.StatusOK, ToBillJSON(id, bill))
 }

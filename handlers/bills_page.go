@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,9 +68,7 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return err
 	}
 	if asCSV {
-		c.Response().Header().Set(echo.HeaderContentDisposition,
-			fmt.Sprintf(`attachment; filename="rtcbill-%d-%s.csv"`, a.ID, month))
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", BillCSV(ToBillJSON(a.ID, bill)))
+		return h.streamBillCSV(c, a.ID, bill, now)
 	}
 	m := accountMeta(c, a, "bills", views.T(ctx, "bills.bill.title", "Month", month.String()))
 	body, err := renderShared(c, &m, func() templ.Component { return views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)) })

@@ -229,6 +229,9 @@ func (f *pageFixture) pages() []page {
 		{Name: "bills", Path: acct("/bills"), Roles: signedIn},
 		{Name: "bill-issued", Path: acct("/bills/" + f.issued), Roles: signedIn},
 		{Name: "bill-estimate", Path: acct("/bills/" + f.estimate), Roles: signedIn},
+		{Name: "bill-rooms", Path: acct("/bills/" + f.issued + "/rooms"), Roles: signedIn},
+		{Name: "bill-rooms-search", Path: acct("/bills/" + f.estimate + "/rooms?q=meet&page=1"), Roles: signedIn},
+		{Name: "bill-rooms-none", Path: acct("/bills/" + f.estimate + "/rooms?q=nobody"), Roles: signedIn},
 		{Name: "tokens", Path: acct("/tokens"), Roles: signedIn},
 		{Name: "audit", Path: acct("/audit"), Roles: staffOnly},
 		{Name: "room", Path: room + "?day=" + f.day, Roles: signedIn},
@@ -245,6 +248,7 @@ func (f *pageFixture) pages() []page {
 		{Name: "lang-unknown", Path: "/lang?to=fr&next=/", Roles: everyone, Status: http.StatusUnprocessableEntity},
 		{Name: "buy-forbidden", Path: acct("/buy/standard"), Roles: []domain.Role{domain.RoleSupport}, Status: http.StatusForbidden},
 		{Name: "audit-bad-page", Path: acct("/audit?page=x"), Roles: staffOnly, Status: http.StatusUnprocessableEntity},
+		{Name: "bill-rooms-bad-page", Path: acct("/bills/" + f.issued + "/rooms?page=0"), Roles: signedIn, Status: http.StatusUnprocessableEntity},
 		{Name: "room-bad-day", Path: room + "?day=2026-02-30", Roles: signedIn, Status: http.StatusUnprocessableEntity},
 	}
 }

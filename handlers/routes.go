@@ -167,6 +167,7 @@ func New(cfg Config) *echo.Echo {
 	member.POST("/accounts/:id/apps", h.submitApp)
 	member.GET("/accounts/:id/bills", h.showBillsPage)
 	member.GET("/accounts/:id/bills/:month", h.showBillPage) // also :month.csv
+	member.GET("/accounts/:id/bills/:month/rooms", h.showBillRoomsPage)
 	member.GET("/accounts/:id/tokens", h.showTokens)
 	member.POST("/accounts/:id/tokens", h.submitToken)
 	member.POST("/accounts/:id/tokens/:token/revoke", h.submitRevokeToken)
@@ -203,6 +204,7 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/accounts/:id/purchases", h.purchase)
 	auth.GET("/accounts/:id/packages", h.listPackages)
 	auth.GET("/accounts/:id/bills/:month", h.showBill) // also :month.csv
+	auth.GET("/accounts/:id/bills/:month/rooms", h.showBillRooms)
 	auth.POST("/apps/:sdk_app_id/sessions", h.ingestSessions)
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/join", h.join, h.liveQuota)
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/leave", h.leave)

@@ -90,9 +90,14 @@ type BillPage struct {
 	Purchases []BillPurchaseRow
 	AmountDue string
 
-	Apps  []BillAppRow
-	Rooms []BillRoomRow
-	Chart BillChart
+	Apps []BillAppRow
+	// Rooms are the billing.TopRooms busiest rooms; RoomsTotal counts them
+	// all, and RoomsURL lists them all, a page at a time.
+	Rooms      []BillRoomRow
+	RoomsTotal string
+	MoreRooms  bool
+	RoomsURL   string
+	Chart      BillChart
 	// HasUsage is false for a month without calls: no chart then.
 	HasUsage bool
 
@@ -198,11 +203,19 @@ func NewBillPage(meta Meta, lang language.Tag, accountID int64, accountName stri
 			SDKAppID: strconv.FormatInt(a.App, 10), Minutes: Minutes(a.Seconds), Seconds: Int(a.Seconds),
 		})
 	}
-	for _, r := range b.Rooms {
-		p.Rooms = append(p.Rooms, BillRoomRow{
+	p.Rooms = newBillRoomRows(b.Rooms)
+	p.RoomsTotal, p.MoreRooms = Int(b.RoomsTotal), b.RoomsTotal > int64(len(b.Rooms))
+	p.RoomsURL = BillURL(accountID, b.Month, "/rooms")
+	return p
+}
+
+func newBillRoomRows(rooms []billing.RoomUsage) []BillRoomRow {
+	var out []BillRoomRow
+	for _, r := range rooms {
+		out = append(out, BillRoomRow{
 			SDKAppID: strconv.FormatInt(r.App, 10), RoomID: r.Room, URL: RoomURL(r.App, r.Room, ""),
 			Minutes: Minutes(r.Seconds), Seconds: Int(r.Seconds), Sessions: Int(r.Sessions),
 		})
 	}
-	return p
+	return out
 }
