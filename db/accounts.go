@@ -77,22 +77,21 @@ func accountByID(ctx context.Context, q querier, id int64) (domain.Account, erro
 	return a, nil
 }
 
-// SearchLimit caps how many accounts one search returns.
-const SearchLimit = 500
-
-// SearchAccounts finds accounts whose name or e-mail contains q (case
-// insensitive for ASCII) or that own an application whose SDKAppID contains
-// q; an empty q lists accounts. Oldest first, at most SearchLimit.
-func (s *SQLStore) SearchAccounts(ctx context.Context, q string) ([]domain.Account, error) {
+// SearchAccounts is a page of the accounts whose name or e-mail contains
+// q.Query (case insensitive for ASCII) or that own an application whose
+// SDKAppID or a package whose order id contains it; a blank query lists
+// accounts. Oldest first: those with an id above q.After, skipping
+// q.Offset, at most q.Limit.
+func (s *SQLStore) SearchAccounts(ctx context.Context, q domain.AccountSearch) ([]domain.Account, error) {
 	// lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
 	// does not.
-	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
+	pattern := likeContains(strings.ToLower(strings.TrimSpace(q.Query)))
 	rows, err := s.rq.QueryContext(ctx, `
 		SELECT id, name, email, created_at, demo FROM accounts a
-		WHERE lower(name) LIKE ?1 ESCAPE '\' OR lower(email) LIKE ?1 ESCAPE '\'
+		WHERE id > ?2 AND (?3 = 0 OR demo = 1) AND (lower(name) LIKE ?1 ESCAPE '\' OR lower(email) LIKE ?1 ESCAPE '\'
 		   OR EXISTS (SELECT 1 FROM apps p WHERE p.account_id = a.id AND CAST(p.sdk_app_id AS TEXT) LIKE ?1 ESCAPE '\')
-		   OR EXISTS (SELECT 1 FROM packages k WHERE k.account_id = a.id AND lower(k.order_id) LIKE ?1 ESCAPE '\')
-		ORDER BY id LIMIT ?2`, pattern, SearchLimit)
+		   OR EXISTS (SELECT 1 FROM packages k WHERE k.account_id = a.id AND lower(k.order_id) LIKE ?1 ESCAPE '\'))
+		ORDER BY id LIMIT ?4 OFFSET ?5`, pattern, q.After, boolInt(q.DemoOnly), q.Limit, q.Offset)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to search accounts: %w", err)
 	}

@@ -19,7 +19,7 @@ type Store interface {
 	CreateAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error)
 	CreateDemoAccount(ctx context.Context, name, email string, at, now time.Time) (domain.Account, error)
 	Account(ctx context.Context, id int64) (domain.Account, error)
-	SearchAccounts(ctx context.Context, q string) ([]domain.Account, error)
+	SearchAccounts(ctx context.Context, q domain.AccountSearch) ([]domain.Account, error)
 	IsDemo(ctx context.Context, accountID int64) (bool, error)
 	CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (domain.App, bool, error)
 	App(ctx context.Context, sdkAppID int64) (domain.App, error)

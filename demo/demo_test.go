@@ -111,7 +111,7 @@ func TestLoadDemo(t *testing.T) {
 				t.Errorf("story %d: account %s is not a demo account", n, a.Email)
 			}
 		}
-		found, err := s.SearchAccounts(ctx, "@"+EmailDomain)
+		found, err := s.SearchAccounts(ctx, domain.AccountSearch{Query: "@" + EmailDomain, Limit: 100})
 		if err != nil || len(found) != 5 {
 			t.Errorf("searching for @%s: got %d accounts (%v), want 5", EmailDomain, len(found), err)
 		}

@@ -29,3 +29,16 @@ func CheckInstant(field string, t, now time.Time) error {
 	}
 	return nil
 }
+
+// AccountSearch is one page of a search of accounts, in id order.
+type AccountSearch struct {
+	// Query is a fragment of the name, the e-mail, an SDKAppID or an
+	// order id; blank lists every account.
+	Query string
+	// DemoOnly keeps to demo accounts (all that sales staff may see).
+	DemoOnly bool
+	// After skips the accounts up to this id (a cursor); Offset skips as
+	// many more (a page number). Limit bounds the answer.
+	After         int64
+	Offset, Limit int
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,16 +29,27 @@ func (h *Handler) showAccounts(c echo.Context) error {
 	return h.renderAccounts(c, http.StatusOK, views.AccountForm{})
 }
 
+// accountsPageSize is how many accounts a page of the list shows.
+const accountsPageSize = 50
+
 func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountForm) error {
 	ctx := c.Request().Context()
 	q := c.QueryParam("q")
 	if err := checkSearch(q); err != nil {
 		return err
 	}
-	found, err := h.store.SearchAccounts(ctx, q)
+	n, err := pageParam(c)
 	if err != nil {
 		return err
 	}
+	// Sales see demo accounts only: the search keeps to them, so that a
+	// page is never emptied of what they may not see.
+	found, err := h.store.SearchAccounts(ctx, domain.AccountSearch{Query: q, DemoOnly: who(c).Role == domain.RoleSales,
+		Offset: pageOffset(n, accountsPageSize), Limit: accountsPageSize + 1})
+	if err != nil {
+		return err
+	}
+	found, more := trimPage(found, accountsPageSize)
 	var accounts []domain.Account
 	for _, a := range found {
 		if who(c).canRead(a) {
@@ -50,6 +62,7 @@ func (h *Handler) renderAccounts(c echo.Context, status int, form views.AccountF
 	}
 	page := views.NewAccountsPage(meta(c, views.T(ctx, "accounts.title")), views.Lang(ctx), q, accounts, buy, form)
 	page.CanCreate, page.Demo = who(c).canCreateAccounts(), who(c).Role == domain.RoleSales
+	page.Pager = newPager("/accounts", url.Values{"q": {q}, "buy": {buy}}, n, more)
 	switch c.QueryParam("demo") {
 	case "loaded":
 		page.Flash = "accounts.demo.loaded"

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -53,23 +55,56 @@ func (h *Handler) createAccount(c echo.Context) error {
 	return c.JSON(http.StatusCreated, toAccountJSON(a))
 }
 
-// searchAccounts answers GET /api/v1/accounts?q= for staff.
+// accountsCursor is the kind of a cursor into a search of accounts.
+const accountsCursor = "accounts"
+
+// searchAccounts answers GET /api/v1/accounts?q=&limit=&cursor= for staff:
+// a page of the accounts found, oldest first, and the cursor of the next
+// page (null after the last).
 func (h *Handler) searchAccounts(c echo.Context) error {
 	if err := h.requireStaff(c); err != nil {
 		return err
 	}
-	if err := checkSearch(c.QueryParam("q")); err != nil {
+	q := c.QueryParam("q")
+	if err := checkSearch(q); err != nil {
 		return err
 	}
-	accounts, err := h.store.SearchAccounts(c.Request().Context(), c.QueryParam("q"))
+	limit, err := limitParam(c)
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
+	var after int64
+	if cursor := c.QueryParam("cursor"); cursor != "" {
+		f, err := decodeCursor(cursor, accountsCursor, 1)
+		if err != nil {
+			return err
+		}
+		// A cursor names an account the search gave; accounts are never
+		// removed, so any other is one this server never gave.
+		if after, err = strconv.ParseInt(f[0], 10, 64); err != nil || after <= 0 {
+			return errBadCursor(cursor)
+		}
+		if _, err := h.store.Account(ctx, after); errors.Is(err, domain.ErrNotFound) {
+			return errBadCursor(cursor)
+		} else if err != nil {
+			return err
+		}
+	}
+	found, err := h.store.SearchAccounts(ctx, domain.AccountSearch{Query: q, After: after, Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	found, more := trimPage(found, limit)
 	out := struct {
-		Accounts []accountJSON `json:"accounts"`
+		Accounts   []accountJSON `json:"accounts"`
+		NextCursor nextCursor    `json:"next_cursor"`
 	}{Accounts: []accountJSON{}}
-	for _, a := range accounts {
+	for _, a := range found {
 		out.Accounts = append(out.Accounts, toAccountJSON(a))
+	}
+	if more {
+		out.NextCursor = cursorOf(encodeCursor(accountsCursor, strconv.FormatInt(found[len(found)-1].ID, 10)))
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -66,7 +66,7 @@ func newPageFixture(t testing.TB, e *env) *pageFixture {
 	}
 	f := &pageFixture{env: e, emails: map[domain.Role]string{}}
 	byName := func(name string) int64 {
-		as, err := e.store.SearchAccounts(ctx, name)
+		as, err := e.store.SearchAccounts(ctx, domain.AccountSearch{Query: name, Limit: 2})
 		if err != nil || len(as) != 1 {
 			t.Fatalf("demo account %s: got %v, %v", name, as, err)
 		}
@@ -147,7 +147,7 @@ func newPageFixture(t testing.TB, e *env) *pageFixture {
 
 	// What the pages show as it was recorded: names of accounts,
 	// applications and tokens, e-mails, ids.
-	accounts, err := e.store.SearchAccounts(ctx, "")
+	accounts, err := e.store.SearchAccounts(ctx, domain.AccountSearch{Limit: 1000})
 	if err != nil {
 		t.Fatalf("list the accounts: %v", err)
 	}

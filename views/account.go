@@ -253,6 +253,8 @@ type AccountsPage struct {
 	Demo      bool
 	// Flash is a message id to show once, e.g. after loading the demo.
 	Flash string
+	// Pager links the pages of accounts found around this one.
+	Pager Pager
 }
 
 // AccountRow is one account in the list.
