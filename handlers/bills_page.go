@@ -26,7 +26,9 @@ func (h *Handler) showBillsPage(c echo.Context) error {
 		return err
 	}
 	m := accountMeta(c, a, "bills", views.T(ctx, "bills.title"))
-	return render(c, http.StatusOK, views.Bills(views.NewBillsPage(m, a.ID, a.Name, bills)))
+	page := views.NewBillsPage(m, a.ID, a.Name, bills)
+	page.AsOf(h.now())
+	return render(c, http.StatusOK, views.Bills(page))
 }
 
 // showBillPage answers GET /accounts/:id/bills/:month with the bill page
@@ -71,7 +73,21 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return h.streamBillCSV(c, a.ID, bill, now)
 	}
 	m := accountMeta(c, a, "bills", views.T(ctx, "bills.bill.title", "Month", month.String()))
-	body, err := renderShared(c, &m, func() templ.Component { return views.Bill(views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)) })
+	// The bill names its applications and packages (their versions are
+	// the account's, in the key).
+	apps, err := h.store.Apps(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	pkgs, err := h.store.Packages(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	body, err := renderShared(c, &m, func() templ.Component {
+		page := views.NewBillPage(m, views.Lang(ctx), a.ID, a.Name, bill)
+		page.Describe(a, apps, pkgs)
+		return views.Bill(page)
+	})
 	if err != nil {
 		return err
 	}

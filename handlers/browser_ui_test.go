@@ -155,3 +155,34 @@ func TestBrowserTokenCopyAndRevoke(t *testing.T) {
 	}
 	b.checkAssets()
 }
+
+// TestBrowserBillPrintAndPhoneList: the bill's print button appears with
+// JavaScript and opens the browser's print dialog; on a phone the bills
+// list puts each month's amount due on the screen.
+func TestBrowserBillPrintAndPhoneList(t *testing.T) {
+	b := newBrowserEnv(t)
+	w := b.setupW1()
+	b.signInAsStaff(domain.RoleAdmin, "admin@rtcbill.example")
+
+	b.open(fmt.Sprintf("/accounts/%d/bills/2019-08", w.account))
+	if hidden := run(b, "read the print button", chromedp.Evaluate[bool](`document.querySelector('`+tid("print-button")+`').hidden`)); hidden {
+		t.Fatalf("the print button stays hidden: app.js did not run")
+	}
+	b.step("record printing", chromedp.Evaluate[chromedp.Void](`window.print = () => { window.printed = true; }`))
+	b.click(tid("print-button"))
+	b.waitFor("the print dialog", `window.printed === true`)
+	if got := b.text(tid("bill-number")); got != fmt.Sprintf("RBB201908%06d", w.account) {
+		t.Errorf("bill number: got %q", got)
+	}
+
+	b.asPhone()
+	b.open(fmt.Sprintf("/accounts/%d/bills", w.account))
+	b.fitsTheScreen(tid("bill-row-2019-08")+" "+tid("amount-due"), tid("bill-row-2019-08")+" "+tid("bill-status"))
+	due, usage := b.boxOf(tid("bill-row-2019-08")+" "+tid("amount-due")), b.boxOf(tid("bill-row-2019-08")+" "+tid("usage-minutes"))
+	if due.Top > usage.Top {
+		t.Errorf("on a phone the amount due (at %.0f px) comes after the usage (at %.0f px), want it first", due.Top, usage.Top)
+	}
+	b.open(fmt.Sprintf("/accounts/%d/bills/2019-08", w.account))
+	b.fitsTheScreen(tid("amount-due"))
+	b.checkAssets()
+}

@@ -87,3 +87,28 @@ func TestAccountsListShowsStatusAndMinutesLeft(t *testing.T) {
 		t.Errorf("an account without an application: got %q, want new", got)
 	}
 }
+
+// TestBillPageNamesAppsAndOrders: the bill page names each application
+// beside its SDKAppID and each package by its order ID, from the store.
+func TestBillPageNamesAppsAndOrders(t *testing.T) {
+	env := newEnv(t)
+	account := env.createAccount("Named Ltd")
+	app, _ := env.createApp(account, "2026-11-01T10:00:00+08:00")
+	env.postSessions(app, []session{{ID: "s1", Room: "r1", User: "u1", Joined: "2026-11-02T10:00:00+08:00", Left: "2026-11-02T10:30:00+08:00"}})
+	admin := env.signIn("en", domain.RoleAdmin, 0)
+	d := doc(t, admin.get(fmt.Sprintf("/accounts/%d/bills/2026-11", account)))
+	if got := strings.TrimSpace(d.Find(`[data-testid="app-row"] [data-testid="app-name"]`).Text()); got != "app of 2026-11-01T10:00:00+08:00" {
+		t.Errorf("application name: got %q", got)
+	}
+	order := strings.TrimSpace(d.Find(`[data-testid="deduction-row"] [data-testid="order-id"]`).Text())
+	if !strings.HasPrefix(order, "RB20261101") {
+		t.Errorf("the trial's deduction is named %q, want its order ID RB20261101…", order)
+	}
+	if got := strings.TrimSpace(d.Find(`[data-testid="bill-number"]`).Text()); got != fmt.Sprintf("RBB202611%06d", account) {
+		t.Errorf("bill number: got %q", got)
+	}
+	d = doc(t, admin.get(fmt.Sprintf("/accounts/%d/bills", account)))
+	if got, _ := d.Find(`[data-testid="bill-row-2026-11"] [data-testid="bill-stage"]`).Attr("data-stage"); got != "estimate" {
+		t.Errorf("the running month's stage: got %q, want estimate", got)
+	}
+}

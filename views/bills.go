@@ -2,6 +2,7 @@ package views
 
 import (
 	"strconv"
+	"time"
 
 	"golang.org/x/text/language"
 
@@ -28,6 +29,14 @@ type BillListRow struct {
 	OverageMinutes string
 	AmountDue      string
 	CSVURL         string
+	// Stage is estimate, issued or charged (past its charge date: AsOf);
+	// StageID is its message id, and StageNote the date it waits for or
+	// passed.
+	Stage     string
+	StageID   string
+	StageNote LocalMsg
+
+	issueDate, chargeBy time.Time
 }
 
 // NewBillsPage builds the list from the store's bills, newest first.
@@ -39,6 +48,7 @@ func NewBillsPage(meta Meta, accountID int64, accountName string, bills []billin
 			Status: string(b.Status), StatusID: billStatusID(b.Status),
 			UsageMinutes: Int(b.UsageMinutes), OverageMinutes: Int(b.Overage),
 			AmountDue: Money(b.AmountDue), CSVURL: BillURL(accountID, b.Month, ".csv"),
+			Stage: string(b.Status), StageID: billStatusID(b.Status), issueDate: b.IssueDate, chargeBy: b.ChargeBy,
 		})
 	}
 	return p
@@ -70,6 +80,10 @@ type BillPage struct {
 	Issued    bool
 	IssueDate string
 	ChargeBy  string
+	// Number names the bill (BillNumber); AccountEmail is the customer's,
+	// for the printed bill's customer block (Describe).
+	Number       string
+	AccountEmail string
 
 	UsageMinutes string
 	UsageSeconds string
@@ -108,6 +122,7 @@ type BillPage struct {
 // BillDeductionRow is what one package covered (R7, R8).
 type BillDeductionRow struct {
 	PackageID string
+	OrderID   string // the package's order (Describe); PackageID until then
 	OrderURL  string
 	Plan      string
 	Seconds   string
@@ -117,6 +132,7 @@ type BillDeductionRow struct {
 // BillExpiredRow is what one package lost at its expiry (R9).
 type BillExpiredRow struct {
 	PackageID string
+	OrderID   string // the package's order (Describe); PackageID until then
 	OrderURL  string
 	Plan      string
 	ExpiresOn string
@@ -145,6 +161,7 @@ type BillLateRow struct {
 // BillAppRow is one application's usage in the month.
 type BillAppRow struct {
 	SDKAppID string
+	Name     string // the application's name (Describe)
 	Minutes  string
 	Seconds  string
 }
@@ -164,7 +181,7 @@ type BillRoomRow struct {
 func NewBillPage(meta Meta, lang language.Tag, accountID int64, accountName string, b billing.Bill) BillPage {
 	p := BillPage{
 		Meta: meta, AccountID: accountID, AccountName: accountName, Month: b.Month.String(),
-		Status: string(b.Status), StatusID: billStatusID(b.Status), Issued: b.Status == billing.BillIssued,
+		Status: string(b.Status), StatusID: billStatusID(b.Status), Issued: b.Status == billing.BillIssued, Number: BillNumber(accountID, b.Month),
 		IssueDate: Date(b.IssueDate), ChargeBy: Date(b.ChargeBy),
 		UsageMinutes: Int(b.UsageMinutes), UsageSeconds: Int(b.UsageSeconds),
 		OverageMinutes: Int(b.Overage), OverageFee: Money(b.OverageFee), OverageFeeExact: MoneyExact(b.OverageFee), OverageRate: Money(billing.OveragePricePer1000()),
@@ -181,14 +198,14 @@ func NewBillPage(meta Meta, lang language.Tag, accountID int64, accountName stri
 	for _, d := range b.Deductions {
 		deducted += d.Minutes
 		p.Deductions = append(p.Deductions, BillDeductionRow{
-			PackageID: strconv.FormatInt(d.PackageID, 10), OrderURL: orderURL(d.PackageID),
+			PackageID: strconv.FormatInt(d.PackageID, 10), OrderID: "#" + strconv.FormatInt(d.PackageID, 10), OrderURL: orderURL(d.PackageID),
 			Plan: PlanNameByCode(lang, d.Plan), Seconds: Int(d.Seconds), Minutes: Int(d.Minutes),
 		})
 	}
 	p.DeductedMinutes = Int(deducted)
 	for _, x := range b.Expired {
 		p.Expired = append(p.Expired, BillExpiredRow{
-			PackageID: strconv.FormatInt(x.PackageID, 10), OrderURL: orderURL(x.PackageID),
+			PackageID: strconv.FormatInt(x.PackageID, 10), OrderID: "#" + strconv.FormatInt(x.PackageID, 10), OrderURL: orderURL(x.PackageID),
 			Plan: PlanNameByCode(lang, x.Plan), ExpiresOn: Date(x.ExpiresOn), Minutes: Int(x.Minutes),
 		})
 	}

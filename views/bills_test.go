@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/language"
 
 	"rtcbill/billing"
+	"rtcbill/domain"
 	"rtcbill/views"
 )
 
@@ -138,7 +139,11 @@ func TestBillPageW1August(t *testing.T) {
 			t.Run("R8 figures are whole minutes rounded up", func(t *testing.T) {
 				billCheck(t, "overage minutes", billText(t, doc, "overage-minutes"), "1,001")
 				billCheck(t, "usage minutes", billText(t, doc, "usage-minutes"), "51,801")
-				billCheck(t, "usage seconds", billText(t, doc, "usage-seconds"), "3,108,030")
+				// Seconds are in the CSV, not on the page.
+				if n := billByID(doc, "usage-seconds").Length() + billByID(doc, "deductions").Find(billSel("seconds")).Length() +
+					billByID(doc, "apps").Find(billSel("seconds")).Length(); n != 0 {
+					t.Errorf("the bill shows %d seconds figures outside the rooms, want none", n)
+				}
 				billCheck(t, "refused minutes", billText(t, doc, "refused-minutes"), "0")
 				billCheck(t, "deducted minutes", billText(t, doc, "deducted-minutes"), "50,800")
 			})
@@ -156,7 +161,8 @@ func TestBillPageW1August(t *testing.T) {
 				billCheck(t, "first minutes", billText(t, first, "minutes"), "800")
 				billCheck(t, "second plan", billText(t, second, "plan"), views.PlanNameByCode(lang, billing.Starter))
 				billCheck(t, "second minutes", billText(t, second, "minutes"), "50,000")
-				billCheck(t, "second seconds", billText(t, second, "seconds"), "3,000,000")
+				// Without Describe a package is named by its number.
+				billCheck(t, "second package", billText(t, second, "order-id"), "#2")
 			})
 			t.Run("R11 the starter bought in August is listed, prepaid", func(t *testing.T) {
 				rows := billByID(doc, "purchase-row")
@@ -403,4 +409,80 @@ func billIDDiff(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+func billSel(id string) string { return `[data-testid="` + id + `"]` }
+
+func TestBillPageNamesItsAppsOrdersAndCustomer(t *testing.T) {
+	b := billW1August(t)
+	acct := domain.Account{ID: 1, Name: "Acme", Email: "billing@acme.example"}
+	apps := []domain.App{{SDKAppID: 1400000001, AccountID: 1, Name: "Classroom"}}
+	pkgs := []billing.Package{{ID: 1, OrderID: "RB20190701000001", Plan: billing.Trial}, {ID: 2, OrderID: "RB20190801000002", Plan: billing.Starter}}
+	for _, lang := range []language.Tag{billZH, billEN} {
+		t.Run(views.LangCode(lang), func(t *testing.T) {
+			meta := views.Meta{Title: "bill", Path: "/accounts/1/bills/2019-08", Account: &views.AccountNav{ID: 1, Name: "Acme", Active: "bills"}}
+			p := views.NewBillPage(meta, lang, 1, "Acme", b)
+			p.Describe(acct, apps, pkgs)
+			doc, _ := billRender(t, lang, views.Bill(p))
+			app := billByID(doc, "app-row")
+			billCheck(t, "application name", billText(t, app, "app-name"), "Classroom")
+			billCheck(t, "its SDKAppID beside it", billText(t, app, "sdk-app-id"), "1400000001")
+			var orders []string
+			billByID(doc, "deduction-row").Each(func(_ int, r *goquery.Selection) { orders = append(orders, billText(t, r, "order-id")) })
+			billCheck(t, "deductions by order ID", strings.Join(orders, " "), "RB20190701000001 RB20190801000002")
+			billCheck(t, "bill number", billText(t, doc, "bill-number"), "RBB201908000001")
+			customer := billByID(doc, "bill-customer")
+			if !customer.HasClass("print-only") {
+				t.Errorf("the customer block is not for print")
+			}
+			for _, want := range []string{"Acme", "billing@acme.example", "RBB201908000001"} {
+				if !strings.Contains(customer.Text(), want) {
+					t.Errorf("customer block %q lacks %q", strings.Join(strings.Fields(customer.Text()), " "), want)
+				}
+			}
+			print := billByID(doc, "print-button")
+			if !print.Is("button[type=button][data-print][hidden]") || billByID(doc, "print-hint").Length() != 1 {
+				t.Errorf("want a print button (shown by app.js) and the hint for a browser without JavaScript")
+			}
+		})
+	}
+}
+
+func TestBillsListSaysWhereEachMonthStands(t *testing.T) {
+	now := billAt(2019, 9, 7, 12, 0, 0) // past August's charge date (the 5th)
+	r, pkgs := billW1(now)
+	var bills []billing.Bill
+	for _, m := range []billing.Month{{Year: 2019, Month: time.September}, {Year: 2019, Month: time.August}} {
+		bills = append(bills, billing.MakeBill(r.Month(m), pkgs, now))
+	}
+	meta := views.Meta{Title: "bills", Account: &views.AccountNav{ID: 1, Name: "Acme", Active: "bills"}}
+	for _, c := range []struct {
+		at         time.Time
+		aug, augAt string
+	}{
+		{billAt(2019, 9, 3, 12, 0, 0), "issued", "2019-09-05"},
+		{now, "charged", "2019-09-05"},
+	} {
+		p := views.NewBillsPage(meta, 1, "Acme", bills)
+		p.AsOf(c.at)
+		doc, _ := billRender(t, billEN, views.Bills(p))
+		aug := billByID(doc, "bill-row-2019-08")
+		if got, _ := billByID(aug, "bill-stage").Attr("data-stage"); got != c.aug {
+			t.Errorf("August at %s: stage %q, want %q", c.at.Format(time.DateOnly), got, c.aug)
+		}
+		if note := billText(t, aug, "bill-stage-note"); !strings.Contains(note, c.augAt) {
+			t.Errorf("August at %s: note %q, want the charge date %s", c.at.Format(time.DateOnly), note, c.augAt)
+		}
+		sep := billByID(doc, "bill-row-2019-09")
+		if got, _ := billByID(sep, "bill-stage").Attr("data-stage"); got != "estimate" {
+			t.Errorf("September: stage %q, want estimate", got)
+		}
+		if note := billText(t, sep, "bill-stage-note"); !strings.Contains(note, "2019-10-01") {
+			t.Errorf("September: note %q, want its issue date 2019-10-01", note)
+		}
+		// On a phone each month is a card whose amount due comes first.
+		if due := billByID(aug, "amount-due"); !due.HasClass("card-first") || due.AttrOr("data-label", "") == "" {
+			t.Errorf("the amount due is not first in the month's card")
+		}
+	}
 }
