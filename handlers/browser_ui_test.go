@@ -186,3 +186,46 @@ func TestBrowserBillPrintAndPhoneList(t *testing.T) {
 	b.fitsTheScreen(tid("amount-due"))
 	b.checkAssets()
 }
+
+// TestBrowserKeyboard: the first Tab reaches the skip link, shown on the
+// screen with a focus ring of 3:1 against the page at least; Enter on it
+// takes the keyboard past the header to the page's content.
+func TestBrowserKeyboard(t *testing.T) {
+	b := newBrowserEnv(t)
+	b.open("/plans")
+	b.step("press Tab", chromedp.KeyEvent("\t"))
+	type ring struct {
+		ID       string  `json:"id"`
+		Top      float64 `json:"top"`
+		Style    string  `json:"style"`
+		Width    float64 `json:"width"`
+		Contrast float64 `json:"contrast"`
+	}
+	r := run(b, "read the focus", chromedp.Evaluate[ring](`(() => {
+		const el = document.activeElement, cs = getComputedStyle(el);
+		const rgb = (s) => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+		const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+			.reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+		// The page's background: the first of body and html that paints one.
+		const bg = [document.body, document.documentElement].map((e) => getComputedStyle(e).backgroundColor)
+			.find((c) => !/rgba\(.*,\s*0\)$|transparent/.test(c)) || "rgb(255, 255, 255)";
+		const a = lum(rgb(cs.outlineColor)), b = lum(rgb(bg));
+		return {id: el.dataset.testid || el.tagName, top: el.getBoundingClientRect().top, style: cs.outlineStyle,
+			width: parseFloat(cs.outlineWidth), contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+	})()`))
+	if r.ID != "skip-link" {
+		t.Fatalf("the first Tab reaches %q, want the skip link", r.ID)
+	}
+	if r.Top < 0 {
+		t.Errorf("the focused skip link is off the screen (top %.0f px)", r.Top)
+	}
+	if r.Style == "none" || r.Width < 2 || r.Contrast < 3 {
+		t.Errorf("focus ring: %s %.1f px at %.2f:1 against the page, want a visible ring of 3:1 or more", r.Style, r.Width, r.Contrast)
+	}
+	b.step("press Enter", chromedp.KeyEvent("\r"))
+	b.waitFor("the content focused", `location.hash === "#main"`)
+	b.step("press Tab", chromedp.KeyEvent("\t"))
+	if inMain := run(b, "read the focus", chromedp.Evaluate[bool](`!!document.activeElement.closest("main")`)); !inMain {
+		t.Errorf("after the skip link the next Tab lands outside the content")
+	}
+}
