@@ -29,8 +29,13 @@ func serveCommand(args []string, logger *slog.Logger) error {
 	closeGrace := closeGraceFlag(fs)
 	idleTimeout := idleTimeoutFlag(fs)
 	options := addServeOptions(fs)
+	hooks := addWebhookOptions(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	retryBase, err := hooks.base()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	lim, err := options.limits()
 	if err != nil {
@@ -58,7 +63,8 @@ func serveCommand(args []string, logger *slog.Logger) error {
 	store.SetCloseGrace(grace)
 	// The monthly close runs as a job in the background, at start and then
 	// every minute: the server answers at once whatever there is to close.
-	sched, err := jobs.Start(ctx, jobs.Config{Store: store, Logger: logger, Now: time.Now})
+	sched, err := jobs.Start(ctx, jobs.Config{Store: store, Logger: logger, Now: time.Now,
+		WebhookAllowHosts: hooks.allow, WebhookRetryBase: retryBase})
 	if err != nil {
 		store.Close()
 		return err
@@ -76,7 +82,7 @@ func serveCommand(args []string, logger *slog.Logger) error {
 	}
 	e := handlers.New(handlers.Config{Store: store, AdminToken: token, Now: time.Now, Logger: logger,
 		SecureCookies: os.Getenv("RTCBILL_SECURE_COOKIES") == "1", BaseURL: base, IdleTimeout: idle,
-		Addr: *addr, Limits: lim.Limits, TrustedProxies: lim.TrustedProxies, Context: ctx})
+		Addr: *addr, Limits: lim.Limits, TrustedProxies: lim.TrustedProxies, Context: ctx, WebhookAllowHosts: hooks.allow})
 	handlers.Timeouts(e.Server)
 
 	go sweepWebSessions(ctx, store, logger)

@@ -56,8 +56,15 @@ func (s *SQLStore) CreateApp(ctx context.Context, accountID int64, name string, 
 		detail := fmt.Sprintf("%d %s", app.SDKAppID, app.Name)
 		if existing == 0 && billing.GrantsTrial(app.CreatedAt) {
 			plan, _ := billing.LookupPlan(string(billing.Trial))
+			before, _, err := usageNow(ctx, tx, accountID, now)
+			if err != nil {
+				return err
+			}
 			trial, err := insertPackage(ctx, tx, accountID, plan, app.CreatedAt, "", now)
 			if err != nil {
+				return err
+			}
+			if err := packageEvents(ctx, tx, accountID, before, trial, now); err != nil {
 				return err
 			}
 			granted = true

@@ -339,6 +339,10 @@ func (s *SQLStore) closeAccount(ctx context.Context, accountID int64, through bi
 			if err := storeBillRooms(ctx, tx, accountID, m); err != nil {
 				return err
 			}
+			if _, err := emitEvent(ctx, tx, accountID, domain.EventBillIssued, now,
+				billData{m.String(), billing.FormatMoney(bill.AmountDue)}, domain.EventBillIssued+":"+m.String()); err != nil {
+				return err
+			}
 			for _, l := range late {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO issued_late_usage (account_id, month, from_month, minutes) VALUES (?, ?, ?, ?)`,
 					accountID, m.String(), l.Month.String(), l.Minutes); err != nil {

@@ -36,7 +36,8 @@ type copySource struct {
 // fillForCopy writes a row in every table of the schema, through the store:
 // an active account with late usage on an issued bill, a closed trial-only
 // account, users, a web session, tokens, a reset link, a live room, a job's
-// state, an import in progress and audit rows.
+// state, an import in progress, audit rows, events with alert settings, a
+// webhook with a delivery and its log, and a user's notifications read.
 func fillForCopy(t *testing.T, s *SQLStore) copySource {
 	t.Helper()
 	ctx := context.Background()
@@ -67,7 +68,21 @@ func fillForCopy(t *testing.T, s *SQLStore) copySource {
 	if !granted {
 		t.Fatal("the first application brought no trial")
 	}
+	// Alerts and a webhook before the purchase, so that its events are
+	// delivered to it (and the delivery log has a line).
+	_, err = s.SetAlertSettings(ctx, late.ID, domain.AlertSettings{LowBalancePct: []int{50, 20}, ExpiringDays: 14}, now)
+	must(err)
+	hook, _, err := s.CreateWebhook(ctx, late.ID, "https://203.0.113.10/hooks/rtcbill", nil, now)
+	must(err)
 	_, _, err = s.Purchase(ctx, late.ID, "starter", cst(9, 1, 0), "order-1", now)
+	must(err)
+	due, err := s.DueDeliveries(ctx, now, 1)
+	must(err)
+	if len(due) != 1 || due[0].WebhookID != hook.ID {
+		t.Fatalf("deliveries due after the purchase: got %+v, want one to webhook %d", due, hook.ID)
+	}
+	_, err = s.RecordAttempt(ctx, domain.Attempt{WebhookID: hook.ID, EventID: due[0].EventID, Attempt: 1, StatusCode: 503, Error: "HTTP 503",
+		Response: "busy", At: now, NextAttemptAt: now.Add(30 * time.Second)}, domain.DeliveryPending)
 	must(err)
 	var sep []billing.Session
 	for i := range 35 {
@@ -103,6 +118,7 @@ func fillForCopy(t *testing.T, s *SQLStore) copySource {
 	src.customer, src.password = "owner@example.com", "a customer's own passphrase"
 	customer, err := s.CreateUser(ctx, src.customer, src.password, domain.RoleCustomer, late.ID, now)
 	must(err)
+	must(s.MarkNotificationsRead(ctx, late.ID, customer.ID, 1))
 	signedUp, _, err := s.SignUp(ctx, "Signed Up Ltd", "new@example.com", "another long passphrase", now)
 	must(err)
 	src.webToken = "web-session-token-for-the-copy-test"
@@ -125,13 +141,15 @@ func fillForCopy(t *testing.T, s *SQLStore) copySource {
 }
 
 // schemaTables is every table of the schema when the copy was written
-// (migrations 1 to 7), in an order that respects their foreign keys;
+// (migrations 1 to 7) and the events' (SQLite 9, PostgreSQL 4), in an order that respects their foreign keys;
 // fillForCopy writes rows in each.
 var schemaTables = []string{
 	"accounts", "apps", "packages", "sessions", "usage_daily", "usage_room_monthly",
 	"live_sessions", "users", "web_sessions", "api_tokens", "audit_log",
 	"issued_bills", "issued_late_usage", "job_state", "password_resets",
 	"settings", "import_locks",
+	"events", "package_alerts", "alert_settings", "notification_reads",
+	"webhooks", "webhook_deliveries", "webhook_attempts",
 }
 
 // foreignKeys are the references between them: child, parent.
@@ -140,6 +158,8 @@ var foreignKeys = [][2]string{
 	{"users", "accounts"}, {"api_tokens", "accounts"}, {"api_tokens", "users"},
 	{"issued_bills", "accounts"}, {"issued_late_usage", "accounts"},
 	{"password_resets", "users"}, {"import_locks", "accounts"},
+	{"events", "accounts"}, {"package_alerts", "packages"}, {"alert_settings", "accounts"}, {"notification_reads", "users"},
+	{"webhooks", "accounts"}, {"webhook_deliveries", "webhooks"}, {"webhook_deliveries", "events"}, {"webhook_attempts", "webhooks"},
 }
 
 // copiedCounts is the row count of each of tables.

@@ -54,6 +54,26 @@ type Store interface {
 	CountIssuedBills(ctx context.Context) (int, error)
 	AccountVersion(ctx context.Context, accountID int64) (int64, error)
 
+	// Events, alerts and webhooks
+	Events(ctx context.Context, accountID int64, after string, limit int) ([]domain.Event, error)
+	Event(ctx context.Context, accountID int64, id string) (domain.Event, error)
+	Notifications(ctx context.Context, accountID, userID int64, limit int) ([]domain.Event, int64, error)
+	UnreadNotifications(ctx context.Context, accountID, userID int64) (int, error)
+	MarkNotificationsRead(ctx context.Context, accountID, userID, seq int64) error
+	AlertSettings(ctx context.Context, accountID int64) (domain.AlertSettings, error)
+	SetAlertSettings(ctx context.Context, accountID int64, settings domain.AlertSettings, now time.Time) (domain.AlertSettings, error)
+	ScanAlerts(ctx context.Context, now time.Time) (int, error)
+	CreateWebhook(ctx context.Context, accountID int64, url string, events []string, now time.Time) (domain.Webhook, string, error)
+	Webhooks(ctx context.Context, accountID int64) ([]domain.Webhook, error)
+	Webhook(ctx context.Context, accountID, id int64) (domain.Webhook, error)
+	DeleteWebhook(ctx context.Context, accountID, id int64, now time.Time) error
+	WebhookAttempts(ctx context.Context, accountID, webhookID int64, limit int) ([]domain.Attempt, error)
+	RetryDelivery(ctx context.Context, accountID, webhookID int64, eventID string, now time.Time) error
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]domain.Delivery, error)
+	MarkDeliveryQueued(ctx context.Context, d domain.Delivery) (bool, error)
+	DeliveryTarget(ctx context.Context, webhookID int64, eventID string) (domain.Delivery, domain.Webhook, string, domain.Event, error)
+	RecordAttempt(ctx context.Context, a domain.Attempt, state string) (bool, error)
+
 	// Users, credentials, web sessions and API tokens
 	CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error)
 	SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error)

@@ -61,13 +61,19 @@ func (s *SQLStore) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.R
 		if err := lockAccount(ctx, tx, app.AccountID); err != nil {
 			return err
 		}
+		// The events the file causes compare the account before and
+		// after it: one rating each, however long the file.
+		before, _, err := usageNow(ctx, tx, app.AccountID, now)
+		if err != nil {
+			return err
+		}
 		chunk := make([]billing.Session, 0, importChunk)
 		lines := make([]int, 0, importChunk)
 		flush := func() error {
 			if len(chunk) == 0 {
 				return nil
 			}
-			n, err := insertSessions(ctx, tx, app.AccountID, chunk)
+			n, err := insertSessions(ctx, tx, app.AccountID, chunk, nil)
 			if err != nil {
 				return err
 			}
@@ -110,6 +116,15 @@ func (s *SQLStore) ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.R
 		}
 		if res.Inserted+res.Duplicates+res.ConflictCount == 0 {
 			return csvError(2, "", "csv_empty", nil, "the file holds no session after its header")
+		}
+		if res.Inserted > 0 && len(before.pkgs) > 0 {
+			after, _, err := usageWith(ctx, tx, app.AccountID, before.pkgs, now)
+			if err != nil {
+				return err
+			}
+			if err := usageEvents(ctx, tx, app.AccountID, before, after, now, now); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, tx, now, domain.AuditImport, app.AccountID,
 			fmt.Sprintf("application %d: %d sessions imported, %d duplicates skipped, %d conflicts not stored",

@@ -60,11 +60,20 @@ func (s *SQLStore) Purchase(ctx context.Context, accountID int64, planCode strin
 				return fmt.Errorf("store: unable to look up idempotency key: %w", err)
 			}
 		}
-		var err error
+		before, _, err := usageNow(ctx, tx, accountID, now)
+		if err != nil {
+			return err
+		}
 		if pkg, err = insertPackage(ctx, tx, accountID, plan, at.Truncate(time.Second), key, now); err != nil {
 			return err
 		}
 		created = true
+		if _, err := emitEvent(ctx, tx, accountID, domain.EventPurchase, now, purchaseOf(pkg), fmt.Sprintf("%s:%d", domain.EventPurchase, pkg.ID)); err != nil {
+			return err
+		}
+		if err := packageEvents(ctx, tx, accountID, before, pkg, now); err != nil {
+			return err
+		}
 		return audit(ctx, tx, now, domain.AuditPurchase, accountID,
 			fmt.Sprintf("%s %s %s", pkg.Plan, pkg.OrderID, billing.FormatMoney(pkg.Price))+backdated(pkg.PurchasedAt, now))
 	})
@@ -94,6 +103,9 @@ func insertPackage(ctx context.Context, tx dbq, accountID int64, plan billing.Pl
 		p.ID, accountID, p.OrderID, string(p.Plan), unix(at), p.Included, p.Price.StringFixed(2), k, unix(now))
 	if err != nil {
 		return p, fmt.Errorf("store: unable to record package: %w", err)
+	}
+	if err := recordPackageAlerts(ctx, tx, accountID, p); err != nil {
+		return p, err
 	}
 	return p, bumpVersion(ctx, tx, accountID)
 }

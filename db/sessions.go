@@ -46,8 +46,11 @@ func (s *SQLStore) InsertSessions(ctx context.Context, sdkAppID int64, sessions 
 			return err
 		}
 		var err error
-		res, err = insertSessions(ctx, tx, app.AccountID, sessions)
-		return err
+		var added []billing.Session
+		if res, err = insertSessions(ctx, tx, app.AccountID, sessions, &added); err != nil {
+			return err
+		}
+		return sessionEvents(ctx, tx, app.AccountID, added, now)
 	})
 	return res, err
 }
@@ -69,8 +72,9 @@ type usageSum struct{ seconds, sessions int64 }
 // Conflicts name rows by their index in sessions. A session that lies in a
 // month whose bill is already stored (or an earlier one) is late usage: it
 // is marked with the bill that will carry it, the month after the newest
-// stored bill.
-func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []billing.Session) (domain.IngestResult, error) {
+// stored bill. When added is not nil, the sessions stored are appended to
+// it, for the events they cause.
+func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []billing.Session, added *[]billing.Session) (domain.IngestResult, error) {
 	var res domain.IngestResult
 	var newest sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT MAX(month) FROM issued_bills WHERE account_id = ?`, accountID).Scan(&newest); err != nil {
@@ -121,6 +125,9 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 			continue
 		}
 		res.Inserted++
+		if added != nil {
+			*added = append(*added, s)
+		}
 		pieces = billing.SplitSession(pieces[:0], s, s.Joined, s.Left)
 		if len(pieces) == 0 {
 			// A stay shorter than a second: no usage, but a session of
@@ -282,8 +289,11 @@ func (s *SQLStore) Leave(ctx context.Context, sdkAppID int64, room, user string,
 				rows = append(rows, part)
 			}
 		}
-		_, err = insertSessions(ctx, tx, app.AccountID, rows)
-		return err
+		var added []billing.Session
+		if _, err = insertSessions(ctx, tx, app.AccountID, rows, &added); err != nil {
+			return err
+		}
+		return sessionEvents(ctx, tx, app.AccountID, added, now)
 	})
 	return out, err
 }

@@ -47,6 +47,10 @@ const (
 	AuditUserEnabled          = "user_enabled"
 	AuditPasswordResetCreated = "password_reset_created" // an admin made a reset link
 	AuditPasswordReset        = "password_reset"         // the link was used
+
+	AuditAlertsChanged  = "alerts_changed"
+	AuditWebhookCreated = "webhook_created"
+	AuditWebhookDeleted = "webhook_deleted"
 )
 
 // AuditEntry is one line of the audit trail.

@@ -32,7 +32,7 @@ func (h *Handler) pageAccountFor(c echo.Context, act action) (domain.Account, er
 func accountMeta(c echo.Context, a domain.Account, active, title string) views.Meta {
 	m := meta(c, title)
 	p := who(c)
-	m.Account = &views.AccountNav{ID: a.ID, Name: a.Name, Active: active, Can: permissions(p, a)}
+	m.Account = &views.AccountNav{ID: a.ID, Name: a.Name, Active: active, Can: permissions(p, a), Unread: unreadOf(c, a.ID)}
 	return m
 }
 

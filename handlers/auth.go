@@ -68,6 +68,7 @@ const (
 	actRecordUsage                // import sessions (a CSV file, the API)
 	actLiveRoom                   // let users join and leave a live room
 	actManageTokens               // create and revoke API tokens
+	actManageAlerts               // change the alert settings, add and delete webhooks
 	actReadAudit                  // read the audit trail
 	actBackdate                   // record a purchase or an application in the past
 	actOpenAccount                // open a new account
@@ -85,7 +86,7 @@ func can(p principal, act action, a *domain.Account) bool {
 	switch act {
 	case actRead:
 		return true
-	case actBuy, actCreateApp, actRecordUsage, actLiveRoom, actManageTokens:
+	case actBuy, actCreateApp, actRecordUsage, actLiveRoom, actManageTokens, actManageAlerts:
 		return p.Role != domain.RoleSupport
 	case actReadAudit:
 		return p.staff()
@@ -108,7 +109,7 @@ func permissions(p principal, a domain.Account) views.Can {
 	return views.Can{
 		Buy: can(p, actBuy, &a), CreateApp: can(p, actCreateApp, &a), RecordUsage: can(p, actRecordUsage, &a),
 		LiveRoom: can(p, actLiveRoom, &a), ManageTokens: can(p, actManageTokens, &a), ReadAudit: can(p, actReadAudit, &a),
-		Backdate: can(p, actBackdate, &a),
+		Backdate: can(p, actBackdate, &a), ManageAlerts: can(p, actManageAlerts, &a),
 	}
 }
 

@@ -161,6 +161,22 @@ var authzMatrix = []authzRow{
 		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
 	// The audit trail is for staff: customers do not learn it exists.
 	{method: "GET", path: "/accounts/:id/audit", want: authzWant{toSignIn, 404, 404, 200, 404, 200, 404, 200}},
+	// Notifications: each reader marks what they have read, support too.
+	{method: "GET", path: "/accounts/:id/notifications", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/notifications/read", form: url.Values{"up_to": {"1"}},
+		want: authzWant{401, 303, 404, 303, 404, 303, 404, 303}},
+	{method: "GET", path: "/accounts/:id/alerts", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/alerts", form: url.Values{"low_balance_pct": {"30, 10"}, "expiring_days": {"14"}},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	// Webhooks: the answer to the add form shows the secret once.
+	{method: "GET", path: "/accounts/:id/webhooks", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/webhooks", form: url.Values{"url": {"https://203.0.113.10/new"}, "events": {"bill.issued"}},
+		want: authzWant{401, 201, 404, 403, 404, 201, 404, 201}},
+	{method: "GET", path: "/accounts/:id/webhooks/:webhook_id", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
+	{method: "POST", path: "/accounts/:id/webhooks/:webhook_id/delete", form: url.Values{},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
+	{method: "POST", path: "/accounts/:id/webhooks/:webhook_id/deliveries/:event_id/retry", form: url.Values{},
+		want: authzWant{401, 303, 404, 403, 404, 303, 404, 303}},
 	{method: "GET", path: "/apps/:sdk_app_id/rooms/:room_id", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
 	{method: "GET", path: "/apps/:sdk_app_id/rooms/:room_id/live", want: authzWant{toSignIn, 200, 404, 200, 404, 200, 404, 200}},
 	{method: "POST", path: "/apps/:sdk_app_id/rooms/:room_id/live/join", form: url.Values{"user_id": {"newcomer"}},
@@ -213,6 +229,18 @@ var authzMatrix = []authzRow{
 		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
 	{method: "POST", path: "/api/v1/apps/:sdk_app_id/rooms/:room_id/leave", json: `{"user_id":"leaver"}`,
 		want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	// Events, alerts and webhooks: the account's own customer and admins.
+	{method: "GET", path: "/api/v1/accounts/:id/events", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/alerts", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "PUT", path: "/api/v1/accounts/:id/alerts", json: `{"low_balance_pct":[30,10],"expiring_days":14}`,
+		want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "POST", path: "/api/v1/accounts/:id/webhooks", json: `{"url":"https://203.0.113.10/hooks/rtcbill"}`,
+		want: authzWant{401, 201, 404, 401, 401, 201, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/webhooks", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "DELETE", path: "/api/v1/accounts/:id/webhooks/:webhook_id", want: authzWant{401, 204, 404, 401, 401, 204, 404, 401}},
+	{method: "GET", path: "/api/v1/accounts/:id/webhooks/:webhook_id/deliveries", want: authzWant{401, 200, 404, 401, 401, 200, 404, 401}},
+	{method: "POST", path: "/api/v1/accounts/:id/webhooks/:webhook_id/deliveries/:event_id/retry",
+		want: authzWant{401, 202, 404, 401, 401, 202, 404, 401}},
 }
 
 // authzMonth is the month of the bills the matrix asks for: the month of
@@ -228,6 +256,9 @@ type authzTarget struct {
 	// of that user.
 	user int64
 	link string
+	// webhook is one of its webhooks, event one of its events.
+	webhook int64
+	event   string
 }
 
 // fill puts the target's ids into a route's path pattern.
@@ -257,6 +288,10 @@ func (tg authzTarget) fill(pattern string) (string, error) {
 			parts[i] = strconv.FormatInt(tg.user, 10)
 		case "link":
 			parts[i] = tg.link
+		case "webhook_id":
+			parts[i] = strconv.FormatInt(tg.webhook, 10)
+		case "event_id":
+			parts[i] = tg.event
 		default:
 			return "", fmt.Errorf("%s: no value for the path parameter %q: add one to authzTarget.fill", pattern, name)
 		}
@@ -340,7 +375,15 @@ func authzAccount(t *testing.T, store db.Store, name, email string, demo bool) (
 	if err != nil {
 		t.Fatalf("create a token for %s: %v", name, err)
 	}
-	return authzTarget{account: a.ID, app: app.SDKAppID, pkg: pkg.ID, token: tok.ID, room: "lobby"}, secret
+	hook, _, err := store.CreateWebhook(ctx, a.ID, "https://203.0.113.10/hooks/"+name, nil, fixedNow)
+	if err != nil {
+		t.Fatalf("create a webhook for %s: %v", name, err)
+	}
+	events, err := store.Events(ctx, a.ID, "", 1)
+	if err != nil || len(events) == 0 {
+		t.Fatalf("the events of %s: %v, %v", name, events, err)
+	}
+	return authzTarget{account: a.ID, app: app.SDKAppID, pkg: pkg.ID, token: tok.ID, room: "lobby", webhook: hook.ID, event: events[0].ID}, secret
 }
 
 // newAuthzWorld prepares the database, signs every user in through the

@@ -23,6 +23,7 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"rtcbill/db/dbtest"
+	"rtcbill/domain"
 	"rtcbill/handlers"
 )
 
@@ -553,6 +554,31 @@ func TestOpenAPIValidatesEveryAnswer(t *testing.T) {
 	quietApp := intAt(t, quietApps, "apps.0.sdk_app_id")
 	assertError(t, c.send(env, exchange{method: "POST", path: fmt.Sprintf("/api/v1/apps/%d/rooms/lobby/join", quietApp), status: 403,
 		body: map[string]string{"user_id": "alice"}}), 403, "service_closed")
+
+	// Events, alert settings and webhooks: a delivery attempt is logged by
+	// hand, since no job runs here.
+	evs := c.json(env, exchange{method: "GET", path: acct + "/events", status: 200})
+	evID := strAt(t, evs, "events.0.id")
+	c.send(env, exchange{method: "GET", path: acct + "/events?limit=2&after=" + evID, status: 200})
+	c.send(env, exchange{method: "GET", path: acct + "/events?after=evt_nosuchevent", status: 422})
+	c.send(env, exchange{method: "GET", path: acct + "/events?limit=0", status: 422, outside: true})
+	c.send(env, exchange{method: "GET", path: acct + "/alerts", status: 200})
+	c.send(env, exchange{method: "PUT", path: acct + "/alerts", status: 200, body: map[string]any{"low_balance_pct": []int{20, 50}, "expiring_days": 14}})
+	c.send(env, exchange{method: "PUT", path: acct + "/alerts", status: 422, outside: true, body: map[string]any{"low_balance_pct": []int{120}, "expiring_days": 14}})
+	hook := c.json(env, exchange{method: "POST", path: acct + "/webhooks", status: 201,
+		body: map[string]any{"url": "https://203.0.113.10/hooks/rtcbill", "events": []string{"bill.issued"}}})
+	c.send(env, exchange{method: "POST", path: acct + "/webhooks", status: 422, body: map[string]any{"url": "https://10.0.0.1/hooks"}})
+	c.send(env, exchange{method: "GET", path: acct + "/webhooks", status: 200})
+	hookID := intAt(t, hook, "id")
+	hookPath := fmt.Sprintf("%s/webhooks/%d", acct, hookID)
+	c.send(env, exchange{method: "POST", path: hookPath + "/deliveries/" + evID + "/retry", status: 202})
+	if _, err := env.store.RecordAttempt(ctx, domain.Attempt{WebhookID: hookID, EventID: evID, Attempt: 1, StatusCode: 500, Error: "HTTP 500",
+		At: env.clock.Now(), NextAttemptAt: env.clock.Now().Add(30 * time.Second)}, domain.DeliveryPending); err != nil {
+		t.Fatal(err)
+	}
+	c.send(env, exchange{method: "GET", path: hookPath + "/deliveries", status: 200})
+	c.send(env, exchange{method: "DELETE", path: hookPath, status: 204})
+	c.send(env, exchange{method: "GET", path: hookPath + "/deliveries", status: 404})
 
 	// A customer's token: its own account only, nothing of staff's.
 	_, secret, err := env.store.CreateAPIToken(ctx, id, "openapi", fixedNow)

@@ -18,6 +18,7 @@ import (
 
 	"rtcbill/db"
 	"rtcbill/static"
+	"rtcbill/webhooks"
 )
 
 // BodyLimit caps every request body; a larger one gets 413. A full batch of
@@ -54,6 +55,10 @@ type Config struct {
 	// limiters); without one, none runs and the limiters stay bounded by
 	// their size alone.
 	Context context.Context
+	// WebhookAllowHosts are the host:port pairs (as written in URLs) that
+	// webhooks may reach over plain http and at any address
+	// (RTCBILL_WEBHOOK_ALLOW_HOSTS).
+	WebhookAllowHosts webhooks.AllowList
 	// pageHook, for tests, hears each look into a page cache.
 	pageHook func(cache string, hit bool)
 }
@@ -87,6 +92,8 @@ type Handler struct {
 	// estimatePages keeps rendered estimator answers (see showEstimate).
 	estimatePages pageCache
 	pageHook      func(cache string, hit bool)
+	// webhookHosts: see Config.WebhookAllowHosts.
+	webhookHosts webhooks.AllowList
 }
 
 // contentSecurityPolicy allows nothing inline and nothing from elsewhere.
@@ -105,7 +112,7 @@ func New(cfg Config) *echo.Echo {
 	h := &Handler{store: cfg.Store, now: cfg.Now, log: cfg.Logger, signIns: newSignInLimiter(),
 		signUps: newWindow(lim.SignUpsPerAddress, time.Hour), signUpsAll: newWindow(lim.SignUpsPerHour, time.Hour),
 		estimates: newBuckets(lim.EstimatesPerMinute), estimating: make(chan struct{}, lim.EstimateConcurrency),
-		limits: lim, baseURL: cfg.BaseURL, pageHook: cfg.pageHook}
+		limits: lim, baseURL: cfg.BaseURL, pageHook: cfg.pageHook, webhookHosts: cfg.WebhookAllowHosts}
 	if h.baseURL == "" {
 		h.baseURL = addrURL(cfg.Addr)
 	}
@@ -156,7 +163,7 @@ func New(cfg Config) *echo.Echo {
 	// Not an echo group with middleware: echo would send every unknown
 	// path through it, and a visitor would be asked to sign in where the
 	// answer is 404 (see guarded).
-	member := guarded{pages, []echo.MiddlewareFunc{signedIn}}
+	member := guarded{pages, []echo.MiddlewareFunc{signedIn, h.withNotifications}}
 	member.GET("/accounts", h.showAccounts)
 	member.POST("/accounts", h.submitAccount)
 	member.GET("/accounts/:id", h.showAccountPage)
@@ -172,6 +179,15 @@ func New(cfg Config) *echo.Echo {
 	member.POST("/accounts/:id/tokens", h.submitToken)
 	member.POST("/accounts/:id/tokens/:token/revoke", h.submitRevokeToken)
 	member.GET("/accounts/:id/audit", h.showAudit, h.staffOnly)
+	member.GET("/accounts/:id/notifications", h.showNotifications)
+	member.POST("/accounts/:id/notifications/read", h.submitNotificationsRead)
+	member.GET("/accounts/:id/alerts", h.showAlertsPage)
+	member.POST("/accounts/:id/alerts", h.submitAlerts)
+	member.GET("/accounts/:id/webhooks", h.showWebhooksPage)
+	member.POST("/accounts/:id/webhooks", h.submitWebhook)
+	member.GET("/accounts/:id/webhooks/:webhook_id", h.showWebhooksPage)
+	member.POST("/accounts/:id/webhooks/:webhook_id/delete", h.submitDeleteWebhook)
+	member.POST("/accounts/:id/webhooks/:webhook_id/deliveries/:event_id/retry", h.submitRetryDelivery)
 	member.GET("/apps/:sdk_app_id/rooms/:room_id", h.showRoomPage)
 	member.GET("/apps/:sdk_app_id/rooms/:room_id/live", h.showLivePage)
 	member.POST("/apps/:sdk_app_id/rooms/:room_id/live/join", h.submitLiveJoin, h.liveQuota)
@@ -208,6 +224,14 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/apps/:sdk_app_id/sessions", h.ingestSessions)
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/join", h.join, h.liveQuota)
 	auth.POST("/apps/:sdk_app_id/rooms/:room_id/leave", h.leave)
+	auth.GET("/accounts/:id/events", h.listEvents)
+	auth.GET("/accounts/:id/alerts", h.showAlerts)
+	auth.PUT("/accounts/:id/alerts", h.putAlerts)
+	auth.POST("/accounts/:id/webhooks", h.createWebhook)
+	auth.GET("/accounts/:id/webhooks", h.listWebhooks)
+	auth.DELETE("/accounts/:id/webhooks/:webhook_id", h.deleteWebhook)
+	auth.GET("/accounts/:id/webhooks/:webhook_id/deliveries", h.listDeliveries)
+	auth.POST("/accounts/:id/webhooks/:webhook_id/deliveries/:event_id/retry", h.retryDelivery)
 	return e
 }
 
@@ -229,6 +253,16 @@ func (r guarded) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc)
 // POST registers a POST route behind the guard's middleware, then mw.
 func (r guarded) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
 	r.g.POST(path, h, append(slices.Clone(r.mw), mw...)...)
+}
+
+// PUT registers a PUT route behind the guard's middleware, then mw.
+func (r guarded) PUT(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.PUT(path, h, append(slices.Clone(r.mw), mw...)...)
+}
+
+// DELETE registers a DELETE route behind the guard's middleware, then mw.
+func (r guarded) DELETE(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.DELETE(path, h, append(slices.Clone(r.mw), mw...)...)
 }
 
 func (h *Handler) logRequests() echo.MiddlewareFunc {

@@ -1,7 +1,8 @@
 // Package jobs runs the server's background work as jobs of a queue,
 // github.com/riverqueue/river, in the console's own database (its SQLite
 // driver, or on PostgreSQL its database/sql driver): the scheduled
-// monthly close today. River elects one leader among the servers that share
+// monthly close, the time-driven events and the webhooks' deliveries
+// (events.go). River elects one leader among the servers that share
 // a database, and only the leader enqueues periodic jobs, so each runs on
 // one server at a time; a job that fails is retried with backoff; a job
 // lost with a killed server is rescued and run again. Every job here is
@@ -30,6 +31,7 @@ import (
 
 	"rtcbill/billing"
 	"rtcbill/db"
+	"rtcbill/webhooks"
 )
 
 // CloseJob names the monthly close in the store's job_state: its state is
@@ -50,6 +52,15 @@ type Config struct {
 	// (default a second). Tests shorten both.
 	Every        time.Duration
 	PollInterval time.Duration
+	// WebhookAllowHosts, WebhookRetryBase and WebhookRetryJitter are the
+	// webhooks' allow-list (RTCBILL_WEBHOOK_ALLOW_HOSTS) and the schedule
+	// of their retries: base × 2^(attempt−1) ± jitter (defaults 30 s and
+	// 5 s); DispatchEvery is how often due deliveries are queued (default
+	// a second).
+	WebhookAllowHosts  webhooks.AllowList
+	WebhookRetryBase   time.Duration
+	WebhookRetryJitter time.Duration
+	DispatchEvery      time.Duration
 }
 
 // Scheduler is the running job queue of one server.
@@ -135,6 +146,20 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.WebhookRetryBase <= 0 {
+		cfg.WebhookRetryBase = webhooks.DefaultRetryBase
+	}
+	if cfg.WebhookRetryJitter < 0 {
+		cfg.WebhookRetryJitter = 0
+	} else if cfg.WebhookRetryJitter == 0 {
+		cfg.WebhookRetryJitter = webhooks.DefaultJitter
+	}
+	if cfg.DispatchEvery <= 0 {
+		cfg.DispatchEvery = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	pool, err := cfg.Store.OpenJobPool()
 	if err != nil {
 		return nil, err
@@ -157,15 +182,26 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &closeMonthsWorker{cfg: cfg})
 	river.AddWorker(workers, &closeBatchWorker{cfg: cfg})
+	river.AddWorker(workers, &alertScanWorker{cfg: cfg})
+	river.AddWorker(workers, &dispatchWorker{cfg: cfg})
+	river.AddWorker(workers, &deliverWorker{cfg: cfg, sender: webhooks.NewSender(cfg.WebhookAllowHosts)})
 	client, err := river.NewClient(driver, &river.Config{
-		Logger:            quiet(cfg.Logger),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
-		Workers:           workers,
-		FetchPollInterval: cfg.PollInterval,
-		JobTimeout:        5 * time.Minute,
+		Logger: quiet(cfg.Logger),
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		// A dispatch a second: keep finished jobs an hour, not a day.
+		CompletedJobRetentionPeriod: time.Hour,
+		Workers:                     workers,
+		FetchPollInterval:           cfg.PollInterval,
+		JobTimeout:                  5 * time.Minute,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.Every),
 				func() (river.JobArgs, *river.InsertOpts) { return closeMonthsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.Every),
+				func() (river.JobArgs, *river.InsertOpts) { return alertScanArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return dispatchArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})

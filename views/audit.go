@@ -21,6 +21,7 @@ var auditActions = []string{
 	domain.AuditTokenCreated, domain.AuditTokenRevoked, domain.AuditUserCreated, domain.AuditImport,
 	domain.AuditPasswordChanged, domain.AuditSignedOutEverywhere, domain.AuditUserDisabled, domain.AuditUserEnabled,
 	domain.AuditPasswordResetCreated, domain.AuditPasswordReset,
+	domain.AuditAlertsChanged, domain.AuditWebhookCreated, domain.AuditWebhookDeleted,
 }
 
 // AuditActions lists the actions the page puts into words, for the tests.
