@@ -100,7 +100,17 @@ func appByID(ctx context.Context, q querier, sdkAppID int64) (domain.App, error)
 
 // Apps lists an account's applications, oldest first.
 func (s *SQLStore) Apps(ctx context.Context, accountID int64) ([]domain.App, error) {
-	rows, err := s.rq.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID)
+	return scanApps(s.rq.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ? ORDER BY sdk_app_id`, accountID))
+}
+
+// ListApps is a page of an account's applications, oldest first: skipping
+// offset, at most limit.
+func (s *SQLStore) ListApps(ctx context.Context, accountID int64, offset, limit int) ([]domain.App, error) {
+	return scanApps(s.rq.QueryContext(ctx, `SELECT sdk_app_id, account_id, name, created_at FROM apps WHERE account_id = ?
+		ORDER BY sdk_app_id LIMIT ? OFFSET ?`, accountID, limit, offset))
+}
+
+func scanApps(rows *sql.Rows, err error) ([]domain.App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list apps: %w", err)
 	}

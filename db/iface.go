@@ -24,6 +24,7 @@ type Store interface {
 	CreateApp(ctx context.Context, accountID int64, name string, at, now time.Time) (domain.App, bool, error)
 	App(ctx context.Context, sdkAppID int64) (domain.App, error)
 	Apps(ctx context.Context, accountID int64) ([]domain.App, error)
+	ListApps(ctx context.Context, accountID int64, offset, limit int) ([]domain.App, error)
 	CheckQuota(ctx context.Context, accountID int64, q domain.Quota, limit int) error
 
 	// Packages, standing and usage (R3–R9)
@@ -39,6 +40,7 @@ type Store interface {
 	LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]domain.LiveSession, error)
 	UsageSeconds(ctx context.Context, accountID int64, from, until time.Time) (int64, error)
 	RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error)
+	EachRoomSession(ctx context.Context, sdkAppID int64, room string, from, until time.Time, fn func(billing.Session) error) error
 	LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error)
 
 	// Bills (R11) and the monthly close
@@ -79,7 +81,9 @@ type Store interface {
 	SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error)
 	Authenticate(ctx context.Context, email, password string) (domain.User, error)
 	UserByID(ctx context.Context, id int64) (domain.User, error)
+	UserByEmail(ctx context.Context, email string) (domain.User, error)
 	Users(ctx context.Context) ([]domain.User, error)
+	ListUsers(ctx context.Context, offset, limit int) ([]domain.User, error)
 	ChangePassword(ctx context.Context, userID int64, current, next string, now time.Time) (domain.User, error)
 	EndSessions(ctx context.Context, userID int64, now time.Time) (domain.User, error)
 	SetUserDisabled(ctx context.Context, userID int64, disabled bool, now time.Time) (domain.User, error)
@@ -89,7 +93,9 @@ type Store interface {
 	WebSessions() WebSessions
 	Secret(ctx context.Context, name string) ([]byte, error)
 	CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (domain.APIToken, string, error)
+	APIToken(ctx context.Context, accountID, tokenID int64) (domain.APIToken, error)
 	APITokens(ctx context.Context, accountID int64) ([]domain.APIToken, error)
+	ListAPITokens(ctx context.Context, accountID int64, offset, limit int) ([]domain.APIToken, error)
 	AccountForToken(ctx context.Context, token string) (int64, int64, error)
 	TouchAPIToken(ctx context.Context, tokenID int64, now time.Time) error
 	RevokeAPIToken(ctx context.Context, accountID, tokenID int64, now time.Time) error

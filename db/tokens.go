@@ -69,29 +69,61 @@ func (s *SQLStore) RevokeAPIToken(ctx context.Context, accountID, tokenID int64,
 
 // APITokens lists an account's tokens, newest first.
 func (s *SQLStore) APITokens(ctx context.Context, accountID int64) ([]domain.APIToken, error) {
-	rows, err := s.rq.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
-		FROM api_tokens WHERE account_id = ? ORDER BY id DESC`, accountID)
+	return scanTokens(s.rq.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
+		FROM api_tokens WHERE account_id = ? ORDER BY id DESC`, accountID))
+}
+
+// ListAPITokens is a page of an account's tokens, newest first: skipping
+// offset, at most limit.
+func (s *SQLStore) ListAPITokens(ctx context.Context, accountID int64, offset, limit int) ([]domain.APIToken, error) {
+	return scanTokens(s.rq.QueryContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
+		FROM api_tokens WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, accountID, limit, offset))
+}
+
+func scanTokens(rows *sql.Rows, err error) ([]domain.APIToken, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list tokens: %w", err)
 	}
 	defer rows.Close()
 	var out []domain.APIToken
 	for rows.Next() {
-		var t domain.APIToken
-		var created, revoked, used int64
-		if err := rows.Scan(&t.ID, &t.AccountID, &t.Name, &t.Prefix, &created, &revoked, &used); err != nil {
-			return nil, fmt.Errorf("store: unable to read a token: %w", err)
-		}
-		t.CreatedAt = fromUnix(created)
-		if revoked != 0 {
-			t.RevokedAt = fromUnix(revoked)
-		}
-		if used != 0 {
-			t.LastUsedAt = fromUnix(used)
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// APIToken fetches one token of the account; ErrNotFound when the account
+// has no such token.
+func (s *SQLStore) APIToken(ctx context.Context, accountID, tokenID int64) (domain.APIToken, error) {
+	t, err := scanToken(s.rq.QueryRowContext(ctx, `SELECT id, account_id, name, prefix, created_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)
+		FROM api_tokens WHERE id = ? AND account_id = ?`, tokenID, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("store: token %d of account %d: %w", tokenID, accountID, domain.ErrNotFound)
+	}
+	return t, err
+}
+
+func scanToken(row interface{ Scan(...any) error }) (domain.APIToken, error) {
+	var t domain.APIToken
+	var created, revoked, used int64
+	if err := row.Scan(&t.ID, &t.AccountID, &t.Name, &t.Prefix, &created, &revoked, &used); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return t, err
+		}
+		return t, fmt.Errorf("store: unable to read a token: %w", err)
+	}
+	t.CreatedAt = fromUnix(created)
+	if revoked != 0 {
+		t.RevokedAt = fromUnix(revoked)
+	}
+	if used != 0 {
+		t.LastUsedAt = fromUnix(used)
+	}
+	return t, nil
 }
 
 // AccountForToken finds the account a customer token reaches; ErrNotFound

@@ -160,16 +160,35 @@ func (s *SQLStore) UserByID(ctx context.Context, id int64) (domain.User, error) 
 }
 
 func (s *SQLStore) userByID(ctx context.Context, id int64) (domain.User, error) {
+	u, err := s.userWhere(ctx, `id = ?`, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return u, fmt.Errorf("store: user %d: %w", id, domain.ErrNotFound)
+	}
+	return u, err
+}
+
+// UserByEmail fetches the user of an e-mail, whatever its case;
+// ErrNotFound when there is none.
+func (s *SQLStore) UserByEmail(ctx context.Context, email string) (domain.User, error) {
+	u, err := s.userWhere(ctx, `lower(email) = lower(?)`, strings.TrimSpace(email))
+	if errors.Is(err, domain.ErrNotFound) {
+		return u, fmt.Errorf("store: user %q: %w", email, domain.ErrNotFound)
+	}
+	return u, err
+}
+
+// userWhere fetches the one user matching cond; ErrNotFound when none does.
+func (s *SQLStore) userWhere(ctx context.Context, cond string, arg any) (domain.User, error) {
 	var u domain.User
 	var account, disabled sql.NullInt64
 	var created int64
-	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at, disabled_at, session_epoch FROM users WHERE id = ?`, id).
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at, disabled_at, session_epoch FROM users WHERE `+cond, arg).
 		Scan(&u.ID, &u.Email, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.User{}, fmt.Errorf("store: user %d: %w", id, domain.ErrNotFound)
+		return domain.User{}, domain.ErrNotFound
 	}
 	if err != nil {
-		return domain.User{}, fmt.Errorf("store: unable to fetch user %d: %w", id, err)
+		return domain.User{}, fmt.Errorf("store: unable to fetch a user: %w", err)
 	}
 	u.AccountID, u.CreatedAt, u.Disabled = account.Int64, fromUnix(created), disabled.Valid
 	return u, nil
@@ -177,8 +196,18 @@ func (s *SQLStore) userByID(ctx context.Context, id int64) (domain.User, error) 
 
 // Users lists every user, staff first, then by e-mail.
 func (s *SQLStore) Users(ctx context.Context) ([]domain.User, error) {
-	rows, err := s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
-		FROM users ORDER BY role = 'customer', email`)
+	return scanUsers(s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
+		FROM users ORDER BY role = 'customer', email, id`))
+}
+
+// ListUsers is a page of the users in the order of Users: skipping offset,
+// at most limit.
+func (s *SQLStore) ListUsers(ctx context.Context, offset, limit int) ([]domain.User, error) {
+	return scanUsers(s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
+		FROM users ORDER BY role = 'customer', email, id LIMIT ? OFFSET ?`, limit, offset))
+}
+
+func scanUsers(rows *sql.Rows, err error) ([]domain.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list users: %w", err)
 	}

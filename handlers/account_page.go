@@ -138,7 +138,7 @@ func (h *Handler) showAccountPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	apps, err := h.store.Apps(ctx, a.ID)
+	apps, err := h.store.ListApps(ctx, a.ID, 0, 1)
 	if err != nil {
 		return err
 	}

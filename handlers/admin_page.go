@@ -23,20 +23,41 @@ func (h *Handler) showTokens(c echo.Context) error {
 		return err
 	}
 	revoked, _ := strconv.ParseInt(c.QueryParam("revoked"), 10, 64)
+	// The token just revoked is looked up: it may be on another page.
+	var gone []domain.APIToken
+	if revoked > 0 {
+		t, err := h.store.APIToken(c.Request().Context(), a.ID, revoked)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			gone = append(gone, t)
+		}
+	}
 	return h.renderTokens(c, a, http.StatusOK, func(p *views.TokensPage) {
 		if revoked > 0 {
-			p.ShowRevoked(revoked)
+			p.ShowRevoked(revoked, gone...)
 		}
 	})
 }
 
+// tokensPageSize is how many tokens a page of the list shows.
+const tokensPageSize = 50
+
+// renderTokens shows a page (?page=) of the account's tokens, newest first.
 func (h *Handler) renderTokens(c echo.Context, a domain.Account, status int, edit func(*views.TokensPage)) error {
 	ctx := c.Request().Context()
-	tokens, err := h.store.APITokens(ctx, a.ID)
+	n, err := pageParam(c)
 	if err != nil {
 		return err
 	}
+	tokens, err := h.store.ListAPITokens(ctx, a.ID, pageOffset(n, tokensPageSize), tokensPageSize+1)
+	if err != nil {
+		return err
+	}
+	tokens, more := trimPage(tokens, tokensPageSize)
 	page := views.NewTokensPage(accountMeta(c, a, "tokens", views.T(ctx, "tokens.title")), a.ID, tokens, can(who(c), actManageTokens, &a))
+	page.Pager = newPager(views.AccountURL(a.ID, "/tokens"), nil, n, more)
 	edit(&page)
 	return render(c, status, views.Tokens(page))
 }
@@ -99,14 +120,12 @@ func (h *Handler) submitRevokeToken(c echo.Context) error {
 	ctx := c.Request().Context()
 	err = h.store.RevokeAPIToken(ctx, a.ID, id, h.now())
 	if errors.Is(err, domain.ErrNotFound) {
-		tokens, lerr := h.store.APITokens(ctx, a.ID)
-		if lerr != nil {
+		t, lerr := h.store.APIToken(ctx, a.ID, id)
+		if lerr != nil && !errors.Is(lerr, domain.ErrNotFound) {
 			return lerr
 		}
-		for _, t := range tokens {
-			if t.ID == id && !t.RevokedAt.IsZero() {
-				err = nil
-			}
+		if lerr == nil && !t.RevokedAt.IsZero() {
+			err = nil
 		}
 	}
 	if err != nil {
@@ -145,27 +164,51 @@ func (h *Handler) showAudit(c echo.Context) error {
 // form that adds one. ?added=EMAIL confirms an addition after its redirect,
 // ?disabled=EMAIL and ?enabled=EMAIL a change of state.
 func (h *Handler) showUsers(c echo.Context) error {
+	// The users the redirect names are looked up: they may be on another
+	// page than the one shown.
+	var known []domain.User
+	for _, email := range []string{c.QueryParam("added"), c.QueryParam("disabled"), c.QueryParam("enabled")} {
+		if email == "" {
+			continue
+		}
+		u, err := h.store.UserByEmail(c.Request().Context(), email)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			known = append(known, u)
+		}
+	}
 	return h.renderUsersWith(c, http.StatusOK, views.UserForm{}, func(p *views.UsersPage) {
-		p.ShowAdded(c.QueryParam("added"))
-		p.ShowChanged(c.QueryParam("disabled"), true)
-		p.ShowChanged(c.QueryParam("enabled"), false)
+		p.ShowAdded(c.QueryParam("added"), known...)
+		p.ShowChanged(c.QueryParam("disabled"), true, known...)
+		p.ShowChanged(c.QueryParam("enabled"), false, known...)
 	})
 }
+
+// usersPageSize is how many users a page of the list shows.
+const usersPageSize = 50
 
 func (h *Handler) renderUsers(c echo.Context, status int, form views.UserForm, added string) error {
 	return h.renderUsersWith(c, status, form, func(p *views.UsersPage) { p.ShowAdded(added) })
 }
 
-// renderUsersWith renders the users page after edit has set what this
-// answer adds to the list (a confirmation, a reset link).
+// renderUsersWith renders a page (?page=) of the users after edit has set
+// what this answer adds to the list (a confirmation, a reset link).
 func (h *Handler) renderUsersWith(c echo.Context, status int, form views.UserForm, edit func(*views.UsersPage)) error {
 	ctx := c.Request().Context()
-	users, err := h.store.Users(ctx)
+	n, err := pageParam(c)
 	if err != nil {
 		return err
 	}
+	users, err := h.store.ListUsers(ctx, pageOffset(n, usersPageSize), usersPageSize+1)
+	if err != nil {
+		return err
+	}
+	users, more := trimPage(users, usersPageSize)
 	page := views.NewUsersPage(meta(c, views.T(ctx, "users.title")), users, form)
 	page.MarkSelf(who(c).UserID)
+	page.Pager = newPager("/admin/users", nil, n, more)
 	edit(&page)
 	return render(c, status, views.Users(page))
 }

@@ -26,10 +26,20 @@ func (h *Handler) showAppsPage(c echo.Context) error {
 		return h.openRoom(c, a)
 	}
 	created, _ := strconv.ParseInt(c.QueryParam("created"), 10, 64)
-	return h.renderApps(c, a, http.StatusOK, func(p *views.AppsPage, apps []domain.App) {
-		if created > 0 {
-			p.ShowCreated(created, c.QueryParam("trial") == "1", apps)
+	// The application just created is looked up: it may be on a later
+	// page than the one shown.
+	var just []domain.App
+	if created > 0 {
+		app, err := h.store.App(c.Request().Context(), created)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
 		}
+		if err == nil && app.AccountID == a.ID {
+			just = append(just, app)
+		}
+	}
+	return h.renderApps(c, a, http.StatusOK, func(p *views.AppsPage, _ []domain.App) {
+		p.ShowCreated(created, c.QueryParam("trial") == "1", just)
 	})
 }
 
@@ -104,19 +114,28 @@ func (h *Handler) openRoom(c echo.Context, a domain.Account) error {
 	return c.Redirect(http.StatusSeeOther, views.RoomURL(app.SDKAppID, room, rest))
 }
 
-// renderApps shows the applications page with status; edit adds what the
-// request has to say (a confirmation, an error).
+// appsPageSize is how many applications a page of the list shows.
+const appsPageSize = 50
+
+// renderApps shows a page (?page=) of the applications with status; edit
+// adds what the request has to say (a confirmation, an error).
 func (h *Handler) renderApps(c echo.Context, a domain.Account, status int, edit func(*views.AppsPage, []domain.App)) error {
 	ctx := c.Request().Context()
-	apps, err := h.store.Apps(ctx, a.ID)
+	n, err := pageParam(c)
 	if err != nil {
 		return err
 	}
+	apps, err := h.store.ListApps(ctx, a.ID, pageOffset(n, appsPageSize), appsPageSize+1)
+	if err != nil {
+		return err
+	}
+	apps, more := trimPage(apps, appsPageSize)
 	m := accountMeta(c, a, "apps", views.T(ctx, "apps.title"))
 	if c.Request().Method != http.MethodGet {
 		m.Path = views.AccountURL(a.ID, "/apps") // the language switch must not repeat a POST
 	}
 	p := views.NewAppsPage(m, a.ID, apps, h.now())
+	p.ShowPage(newPager(views.AccountURL(a.ID, "/apps"), nil, n, more))
 	edit(&p, apps)
 	return render(c, status, views.Apps(p))
 }

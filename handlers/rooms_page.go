@@ -27,9 +27,10 @@ func roomParam(c echo.Context) string {
 	return room
 }
 
-// showRoomPage answers GET /apps/:sdk_app_id/rooms/:room_id?day=YYYY-MM-DD:
-// the room's finished sessions on that CST day, grouped into calls (R6).
-// Without ?day= it shows the day of the room's latest session, or today.
+// showRoomPage answers GET /apps/:sdk_app_id/rooms/:room_id?day=YYYY-MM-DD
+// &page=N: the room's finished sessions on that CST day, grouped into calls
+// (R6), views.RoomDayPageSize sessions a page. Without ?day= it shows the
+// day of the room's latest session, or today.
 func (h *Handler) showRoomPage(c echo.Context) error {
 	app, a, err := h.pageApp(c)
 	if err != nil {
@@ -53,12 +54,18 @@ func (h *Handler) showRoomPage(c echo.Context) error {
 			day = billing.DayStart(now)
 		}
 	}
-	sessions, err := h.store.RoomSessions(ctx, app.SDKAppID, room, day, billing.NextDayStart(day))
+	page, err := pageParam(c)
 	if err != nil {
 		return err
 	}
+	// The day's sessions are read one by one: the page counts them all and
+	// keeps views.RoomDayPageSize of them.
+	d := views.NewRoomDay(day, page)
+	if err := h.store.EachRoomSession(ctx, app.SDKAppID, room, day, billing.NextDayStart(day), d.Add); err != nil {
+		return err
+	}
 	m := accountMeta(c, a, "apps", views.T(ctx, "rooms.title", "Room", room))
-	p := views.NewRoomPage(m, app, room, day, now, sessions)
+	p := views.NewRoomDayPage(m, app, room, now, d)
 	if status != http.StatusOK {
 		p.RejectDay(input)
 	}

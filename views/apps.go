@@ -60,6 +60,8 @@ type AppsPage struct {
 	NameError LocalMsg
 	// Import is the outcome of a CSV upload, when the page answers one.
 	Import AppImport
+	// Pager leads through the applications, a page at a time.
+	Pager Pager
 }
 
 // AppRow is one application with its "open a room" form.
@@ -70,9 +72,12 @@ type AppRow struct {
 	// OpenAction is where the open-a-room form goes (GET); it redirects to
 	// the room's page.
 	OpenAction string
-	Room       string // the form's input, kept after an error
-	RoomError  LocalMsg
-	Just       bool // the application just created
+	// Page is the page of the list the form comes back to with an error
+	// (empty: the first).
+	Page      string
+	Room      string // the form's input, kept after an error
+	RoomError LocalMsg
+	Just      bool // the application just created
 }
 
 // AppCreated confirms a new application and, when it brought one, the
@@ -108,6 +113,19 @@ func NewAppsPage(meta Meta, accountID int64, apps []domain.App, now time.Time) A
 	return p
 }
 
+// ShowPage makes p page n of the applications, which pager links to the
+// pages around it: a page after the first is not the first application's
+// offer, and an open-a-room form refused comes back to it.
+func (p *AppsPage) ShowPage(pager Pager) {
+	p.Pager = pager
+	if pager.Page > 1 {
+		p.TrialOffer = nil
+		for i := range p.Apps {
+			p.Apps[i].Page = strconv.Itoa(pager.Page)
+		}
+	}
+}
+
 func trialMinutes() int64 {
 	plan, _ := billing.LookupPlan(string(billing.Trial))
 	return plan.IncludedMinutes
@@ -115,10 +133,10 @@ func trialMinutes() int64 {
 
 // ShowCreated confirms the creation of application sdkAppID (after the
 // redirect); trial says it brought the trial, whose expiry follows R3 from
-// the application's creation. An id that is not among the account's
-// applications shows nothing.
+// the application's creation. An id that is not among apps (the account's
+// applications) shows nothing.
 func (p *AppsPage) ShowCreated(sdkAppID int64, trial bool, apps []domain.App) {
-	for i, a := range apps {
+	for _, a := range apps {
 		if a.SDKAppID != sdkAppID {
 			continue
 		}
@@ -128,8 +146,9 @@ func (p *AppsPage) ShowCreated(sdkAppID int64, trial bool, apps []domain.App) {
 			p.Created.TrialMinutes = Int(trialMinutes())
 			p.Created.TrialExpiry = Date(billing.ValidityOf(a.CreatedAt).ExpiresOn())
 		}
-		if i < len(p.Apps) {
-			p.Apps[i].Just = true
+		id := strconv.FormatInt(a.SDKAppID, 10)
+		for i := range p.Apps {
+			p.Apps[i].Just = p.Apps[i].Just || p.Apps[i].SDKAppID == id
 		}
 		return
 	}

@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -61,20 +62,29 @@ type RoomPage struct {
 	// DayInput and DayError keep a date that could not be read.
 	DayInput string
 	DayError LocalMsg
-	Calls    []RoomCall
-	Sessions int
+	// Calls are the calls with a session on this page of the day's
+	// sessions; CallsTotal counts the day's calls, Sessions its sessions.
+	Calls      []RoomCall
+	CallsTotal int
+	Sessions   int
 	// DayTotal is the room's call duration on this day: the sum of every
 	// session's seconds that fall on it (R6).
 	DayTotal RoomDuration
 	// CrossesDay says a session runs past the day's midnights; its calls
 	// show it whole, but only the part on this day counts in DayTotal.
 	CrossesDay bool
+	// Pager leads through the day's sessions, RoomDayPageSize a page.
+	Pager Pager
 }
 
 // RoomCall is a maximal set of overlapping sessions: it starts when the
 // first user enters and ends when the last leaves.
 type RoomCall struct {
-	N            int
+	N int
+	// Shown says which of the call's participants this page lists when it
+	// lists only some of them ("participants 201–300 of 5,000"); unset when
+	// it lists them all.
+	Shown        LocalMsg
 	Start        string
 	End          string
 	Wall         RoomDuration // end − start, what a clock on the wall shows
@@ -129,12 +139,95 @@ const (
 	timelineAxis   = 22 // room for the tick labels below the rows
 )
 
-// NewRoomPage groups sessions (as Store.RoomSessions returns them for the
-// CST day starting at day) into calls. today is the CST day of now.
-func NewRoomPage(meta Meta, app domain.App, room string, day time.Time, now time.Time, sessions []billing.Session) RoomPage {
+// RoomDayPageSize is how many sessions a page of a room's day lists.
+const RoomDayPageSize = 100
+
+// RoomDay gathers a room's day from its finished sessions, given one by one
+// by Add in the order users joined (as Store.EachRoomSession gives them):
+// the day's figures count every session and call, but only the sessions
+// of one page are kept, with the whole figures of their calls. A room's
+// day is never held whole.
+type RoomDay struct {
+	day, next  time.Time
+	from, to   int // the page's sessions, by their index in the day
+	sessions   int
+	total      int64
+	crossesDay bool
+	calls      []*dayCall // those with a session on the page
+	cur        *dayCall
+	n          int // calls so far
+}
+
+// dayCall is a call as the sessions come: its figures so far, and the
+// page's sessions of it.
+type dayCall struct {
+	n          int
+	start, end time.Time
+	sum        int64
+	size       int // participants
+	first      int // the index in the call of the first session kept
+	kept       []billing.Session
+}
+
+// NewRoomDay gathers the CST day starting at day, keeping page (from 1)
+// of its sessions, RoomDayPageSize a page; page 0 keeps them all.
+func NewRoomDay(day time.Time, page int) *RoomDay {
 	day = billing.DayStart(day)
-	next := billing.NextDayStart(day)
-	p := RoomPage{Meta: meta, RoomHeader: newRoomHeader(app, room), Day: Date(day), Sessions: len(sessions)}
+	d := &RoomDay{day: day, next: billing.NextDayStart(day), to: math.MaxInt}
+	if page > 0 {
+		d.from, d.to = (page-1)*RoomDayPageSize, page*RoomDayPageSize
+	}
+	return d
+}
+
+// Add takes the next session of the day. A call is a maximal set of
+// sessions that overlap, as GroupCalls has it.
+func (d *RoomDay) Add(s billing.Session) error {
+	for _, piece := range billing.SplitSession(nil, s, d.day, d.next) {
+		d.total += piece.Seconds
+	}
+	if s.Joined.Before(d.day) || s.Left.After(d.next) {
+		d.crossesDay = true
+	}
+	if d.cur == nil || !s.Joined.Before(d.cur.end) {
+		d.n++
+		d.cur = &dayCall{n: d.n, start: s.Joined, end: s.Left}
+	}
+	c := d.cur
+	c.end = later(c.end, s.Left)
+	c.sum += s.Seconds()
+	if d.sessions >= d.from && d.sessions < d.to {
+		if len(c.kept) == 0 {
+			c.first = c.size
+			d.calls = append(d.calls, c)
+		}
+		c.kept = append(c.kept, s)
+	}
+	c.size++
+	d.sessions++
+	return nil
+}
+
+// More says a page of sessions follows the kept one.
+func (d *RoomDay) More() bool { return d.sessions > d.to }
+
+// NewRoomPage groups sessions (as Store.RoomSessions returns them for the
+// CST day starting at day) into calls, all on one page. today is the CST
+// day of now.
+func NewRoomPage(meta Meta, app domain.App, room string, day time.Time, now time.Time, sessions []billing.Session) RoomPage {
+	d := NewRoomDay(day, 0)
+	for _, s := range slices.SortedStableFunc(slices.Values(sessions), func(a, b billing.Session) int { return a.Joined.Compare(b.Joined) }) {
+		d.Add(s)
+	}
+	return NewRoomDayPage(meta, app, room, now, d)
+}
+
+// NewRoomDayPage is the page of a room's day that d gathered. today is
+// the CST day of now.
+func NewRoomDayPage(meta Meta, app domain.App, room string, now time.Time, d *RoomDay) RoomPage {
+	day, next := d.day, d.next
+	p := RoomPage{Meta: meta, RoomHeader: newRoomHeader(app, room), Day: Date(day), Sessions: d.sessions,
+		CallsTotal: d.n, DayTotal: RoomDuration{d.total}, CrossesDay: d.crossesDay}
 	dayURL := func(t time.Time) string {
 		return RoomURL(app.SDKAppID, room, "?"+url.Values{"day": {Date(t)}}.Encode())
 	}
@@ -144,18 +237,29 @@ func NewRoomPage(meta Meta, app domain.App, room string, day time.Time, now time
 	if next.Before(billing.NextDayStart(now)) {
 		p.NextURL = dayURL(next)
 	}
-	var total int64
-	for _, s := range sessions {
-		for _, piece := range billing.SplitSession(nil, s, day, next) {
-			total += piece.Seconds
+	for _, c := range d.calls {
+		rc := callOf(c.n, day, c.start, c.end, c.sum, c.kept)
+		if len(c.kept) < c.size {
+			rc.Shown = msg("rooms.call.shown", "From", Int(int64(c.first+1)), "To", Int(int64(c.first+len(c.kept))), "Of", Int(int64(c.size)))
 		}
-		if s.Joined.Before(day) || s.Left.After(next) {
-			p.CrossesDay = true
-		}
+		p.Calls = append(p.Calls, rc)
 	}
-	p.DayTotal = RoomDuration{total}
-	for i, group := range GroupCalls(sessions) {
-		p.Calls = append(p.Calls, newRoomCall(i+1, day, group))
+	if d.to != math.MaxInt {
+		page := d.to / RoomDayPageSize
+		pageURL := func(n int) string {
+			q := url.Values{"day": {Date(day)}}
+			if n > 1 {
+				q.Set("page", strconv.Itoa(n))
+			}
+			return RoomURL(app.SDKAppID, room, "?"+q.Encode())
+		}
+		p.Pager = Pager{Page: page}
+		if page > 1 {
+			p.Pager.PrevURL = pageURL(page - 1)
+		}
+		if d.More() {
+			p.Pager.NextURL = pageURL(page + 1)
+		}
 	}
 	return p
 }
@@ -187,13 +291,22 @@ func GroupCalls(sessions []billing.Session) [][]billing.Session {
 	return calls
 }
 
+// newRoomCall is call n of day made of sessions, in the order users joined.
 func newRoomCall(n int, day time.Time, sessions []billing.Session) RoomCall {
 	start, end := sessions[0].Joined, sessions[0].Left
 	var sum int64
-	c := RoomCall{N: n}
 	for _, s := range sessions {
 		end = later(end, s.Left)
 		sum += s.Seconds()
+	}
+	return callOf(n, day, start, end, sum, sessions)
+}
+
+// callOf is call n of day, from start to end with sum seconds in all,
+// listing sessions (all of its sessions, or those of one page).
+func callOf(n int, day, start, end time.Time, sum int64, sessions []billing.Session) RoomCall {
+	c := RoomCall{N: n}
+	for _, s := range sessions {
 		c.Participants = append(c.Participants, RoomParticipant{
 			User: s.User, Joined: clockOn(day, s.Joined), Left: clockOn(day, s.Left), Time: RoomDuration{s.Seconds()},
 		})

@@ -28,6 +28,8 @@ type TokensPage struct {
 	// Name is the create form's input, kept after an error.
 	Name      string
 	NameError LocalMsg
+	// Pager leads through the tokens, a page at a time.
+	Pager Pager
 }
 
 // TokenRow is one token as the list shows it: never its secret.
@@ -95,11 +97,18 @@ func (p *TokensPage) ShowCreated(t domain.APIToken, secret, base string) {
 	}
 }
 
-// ShowRevoked confirms the revocation of token id, if it is the account's.
-func (p *TokensPage) ShowRevoked(id int64) {
+// ShowRevoked confirms the revocation of token id, if it is the account's:
+// one of the page's tokens, or of known (the account's tokens looked up,
+// for one on another page).
+func (p *TokensPage) ShowRevoked(id int64, known ...domain.APIToken) {
 	for _, r := range p.Tokens {
 		if r.ID == strconv.FormatInt(id, 10) && !r.Active() {
 			p.Revoked = r.Name + " " + r.Prefix
+		}
+	}
+	for _, t := range known {
+		if t.ID == id && t.AccountID == p.AccountID && !t.RevokedAt.IsZero() {
+			p.Revoked = t.Name + " " + t.Prefix + "…"
 		}
 	}
 }

@@ -23,6 +23,8 @@ type UsersPage struct {
 	Notice LocalMsg
 	// ResetLink is a reset link just made: shown in this answer only.
 	ResetLink *ResetLink
+	// Pager leads through the users, a page at a time.
+	Pager Pager
 }
 
 // UserRow is one user: never their password hash.
@@ -70,10 +72,16 @@ func NewUsersPage(meta Meta, users []domain.User, form UserForm) UsersPage {
 	return p
 }
 
-// ShowAdded confirms that email was added, if it is in the list: the
-// address in the query string is never echoed on its own.
-func (p *UsersPage) ShowAdded(email string) {
+// ShowAdded confirms that email was added, if it is in the list or among
+// known (users looked up, for one on another page): the address in the
+// query string is never echoed on its own.
+func (p *UsersPage) ShowAdded(email string, known ...domain.User) {
 	for _, u := range p.Users {
+		if email != "" && u.Email == email {
+			p.Added = email
+		}
+	}
+	for _, u := range known {
 		if email != "" && u.Email == email {
 			p.Added = email
 		}
@@ -102,17 +110,23 @@ func (p *UsersPage) MarkSelf(id int64) {
 }
 
 // ShowChanged confirms that the user with email was disabled or enabled,
-// if they are in the list: the address in the query string is never echoed
-// on its own.
-func (p *UsersPage) ShowChanged(email string, disabled bool) {
+// if they are in the list or among known (users looked up, for one on
+// another page): the address in the query string is never echoed on its
+// own.
+func (p *UsersPage) ShowChanged(email string, disabled bool, known ...domain.User) {
+	found := false
 	for _, u := range p.Users {
-		if email != "" && u.Email == email && u.Disabled == disabled {
-			if disabled {
-				p.Notice = msg("users.disabled", "Email", email)
-			} else {
-				p.Notice = msg("users.enabled", "Email", email)
-			}
-		}
+		found = found || (email != "" && u.Email == email && u.Disabled == disabled)
+	}
+	for _, u := range known {
+		found = found || (email != "" && u.Email == email && u.Disabled == disabled)
+	}
+	switch {
+	case !found:
+	case disabled:
+		p.Notice = msg("users.disabled", "Email", email)
+	default:
+		p.Notice = msg("users.enabled", "Email", email)
 	}
 }
 
