@@ -65,14 +65,7 @@ const matrixTabs = 4
 // "page/role/lang/width/check" (role "anonymous"; check "overflow",
 // "axe:RULE" or "language"), where any part may be "*". Empty it as the
 // fixes land: an entry that no longer fails fails the test.
-var matrixExpectedFailures = map[string]string{
-	// Phone layouts (issue items 1–4): a box that scrolls sideways at 390 px
-	// must take the keyboard's focus (tabindex="0") and have a name.
-	"bill-issued/*/*/390/axe:scrollable-region-focusable":   "the bill's chart scrolls in a .chart-scroll the keyboard cannot reach",
-	"bill-estimate/*/*/390/axe:scrollable-region-focusable": "the bill's chart scrolls in a .chart-scroll the keyboard cannot reach",
-	// The estimator's chart legend.
-	"estimate-answer/*/*/*/axe:color-contrast": "the legend's swatch of a plan that lacks a required feature (.be-starter.be-lacks.be-swatch) is below 3:1 against the page",
-}
+var matrixExpectedFailures = map[string]string{}
 
 // phoneScreenshots are the views -screenshots writes at 390 px, as the
 // role that uses them, in Chinese (and the plans in English too).
