@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"rtcbill/billing"
@@ -66,7 +67,7 @@ type roomKey struct {
 	room  string
 }
 
-type usageSum struct{ seconds, sessions int64 }
+type usageSum struct{ seconds, sessions, lastLeft int64 }
 
 // insertSessions writes sessions and adds what was new to the usage sums.
 // Conflicts name rows by their index in sessions. A session that lies in a
@@ -138,7 +139,7 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 		for _, p := range pieces {
 			dk := dayKey{billing.FormatDate(p.Start), s.App}
 			d := days[dk]
-			days[dk] = usageSum{d.seconds + p.Seconds, d.sessions + 1}
+			days[dk] = usageSum{d.seconds + p.Seconds, d.sessions + 1, max(d.lastLeft, unix(s.Left))}
 			rk := roomKey{dk.day[:7], s.App, s.Room}
 			r := rooms[rk]
 			r.seconds += p.Seconds
@@ -154,21 +155,58 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 			return res, err
 		}
 	}
+	// The sums, many rows a statement: one parse, and one round trip to
+	// PostgreSQL, for up to sumRows keys.
+	dayRows := make([][]any, 0, len(days))
 	for k, v := range days {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (account_id, day, sdk_app_id) DO UPDATE SET seconds = usage_daily.seconds + excluded.seconds, sessions = usage_daily.sessions + excluded.sessions`,
-			accountID, k.day, k.app, v.seconds, v.sessions); err != nil {
-			return res, fmt.Errorf("store: unable to add daily usage: %w", err)
-		}
+		dayRows = append(dayRows, []any{accountID, k.day, k.app, v.seconds, v.sessions, v.lastLeft})
 	}
+	if err := upsertRows(ctx, tx, `INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions, last_left_at) VALUES `,
+		` ON CONFLICT (account_id, day, sdk_app_id) DO UPDATE SET seconds = usage_daily.seconds + excluded.seconds,
+			sessions = usage_daily.sessions + excluded.sessions,
+			last_left_at = CASE WHEN usage_daily.last_left_at IS NULL OR usage_daily.last_left_at >= excluded.last_left_at
+				THEN usage_daily.last_left_at ELSE excluded.last_left_at END`, dayRows); err != nil {
+		return res, fmt.Errorf("store: unable to add daily usage: %w", err)
+	}
+	roomRows := make([][]any, 0, len(rooms))
 	for k, v := range rooms {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO usage_room_monthly (account_id, month, sdk_app_id, room_id, seconds, sessions) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (account_id, month, sdk_app_id, room_id) DO UPDATE SET seconds = usage_room_monthly.seconds + excluded.seconds, sessions = usage_room_monthly.sessions + excluded.sessions`,
-			accountID, k.month, k.app, k.room, v.seconds, v.sessions); err != nil {
-			return res, fmt.Errorf("store: unable to add room usage: %w", err)
-		}
+		roomRows = append(roomRows, []any{accountID, k.month, k.app, k.room, v.seconds, v.sessions})
+	}
+	if err := upsertRows(ctx, tx, `INSERT INTO usage_room_monthly (account_id, month, sdk_app_id, room_id, seconds, sessions) VALUES `,
+		` ON CONFLICT (account_id, month, sdk_app_id, room_id) DO UPDATE SET seconds = usage_room_monthly.seconds + excluded.seconds,
+			sessions = usage_room_monthly.sessions + excluded.sessions`, roomRows); err != nil {
+		return res, fmt.Errorf("store: unable to add room usage: %w", err)
 	}
 	return res, nil
+}
+
+// sumRows is how many rows one statement of upsertRows writes at most:
+// 200 rows of 6 values stay far below both stores' limits on parameters.
+const sumRows = 200
+
+// upsertRows runs head, a VALUES list of rows, and tail, sumRows rows a
+// statement. Every row has the same number of values.
+func upsertRows(ctx context.Context, tx dbq, head, tail string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tuple := "(?" + strings.Repeat(", ?", len(rows[0])-1) + ")"
+	var query string
+	var args []any
+	for from := 0; from < len(rows); from += sumRows {
+		chunk := rows[from:min(from+sumRows, len(rows))]
+		if query == "" || len(chunk) != sumRows {
+			query = head + tuple + strings.Repeat(", "+tuple, len(chunk)-1) + tail
+		}
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // conflictWith tells why s, which a stored session kept out, was not

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -14,7 +15,11 @@ import (
 // billing.Rate. Whole days on which the account is active all day come from
 // usage_daily, one piece per day and application; every other second comes
 // from the sessions themselves, cut at CST midnights (R7 says why, see
-// billing.DailySumsSuffice). from must be a CST midnight.
+// billing.DailySumsSuffice). The day in progress at until comes from its
+// sums too when none of its sessions ends after until — the usual case, as
+// no session is stored before it ends — so that a running month costs its
+// days, not its sessions, however busy today is. from must be a CST
+// midnight.
 func loadPieces(ctx context.Context, q querier, accountID int64, from, until, activeSince time.Time) ([]billing.Piece, error) {
 	if !from.Before(until) {
 		return nil, nil
@@ -30,34 +35,55 @@ func loadPieces(ctx context.Context, q querier, accountID int64, from, until, ac
 		}
 		dailyTo = billing.DayStart(until)
 	}
-	if !dailyFrom.Before(dailyTo) {
+	if dailyFrom.After(dailyTo) || (dailyFrom.Equal(dailyTo) && dailyTo.Equal(until)) {
 		return sessionPieces(ctx, q, nil, accountID, from, until)
 	}
 	pieces, err := sessionPieces(ctx, q, nil, accountID, from, dailyFrom)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT day, sdk_app_id, seconds FROM usage_daily WHERE account_id = ? AND day >= ? AND day < ?`,
-		accountID, billing.FormatDate(dailyFrom), billing.FormatDate(dailyTo))
+	// The whole days, and the day in progress (dailyTo) when until is
+	// inside it.
+	last := dailyTo
+	if last.Equal(until) {
+		last = last.Add(-time.Hour) // until is a midnight: no day in progress
+	}
+	rows, err := q.QueryContext(ctx, `SELECT day, sdk_app_id, seconds, last_left_at FROM usage_daily WHERE account_id = ? AND day >= ? AND day <= ? ORDER BY day`,
+		accountID, billing.FormatDate(dailyFrom), billing.FormatDate(last))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read daily usage: %w", err)
 	}
 	defer rows.Close()
+	today := billing.FormatDate(dailyTo)
+	whole := len(pieces) // pieces[whole:] are the day in progress's sums
+	todayFromSums := !dailyTo.Equal(until)
 	for rows.Next() {
 		var day string
 		var p billing.Piece
-		if err := rows.Scan(&day, &p.App, &p.Seconds); err != nil {
+		var lastLeft sql.NullInt64
+		if err := rows.Scan(&day, &p.App, &p.Seconds, &lastLeft); err != nil {
 			return nil, fmt.Errorf("store: unable to read daily usage: %w", err)
 		}
 		if p.Start, err = time.ParseInLocation(time.DateOnly, day, billing.CST); err != nil {
 			return nil, fmt.Errorf("store: daily usage has day %q: %w", day, err)
+		}
+		if day == today && todayFromSums && (!lastLeft.Valid || lastLeft.Int64 > unix(until)) {
+			todayFromSums = false
+		}
+		if day != today {
+			whole++ // the rows come by day: the day in progress's last
 		}
 		pieces = append(pieces, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: unable to read daily usage: %w", err)
 	}
-	return sessionPieces(ctx, q, pieces, accountID, dailyTo, until)
+	if todayFromSums || dailyTo.Equal(until) {
+		return pieces, nil
+	}
+	// A session of the day in progress ends after until (clocks that
+	// disagree, or a sum from before last_left_at was kept): its sessions.
+	return sessionPieces(ctx, q, pieces[:whole], accountID, dailyTo, until)
 }
 
 // sessionPieces appends the parts of the account's stored sessions that lie

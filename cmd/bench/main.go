@@ -46,6 +46,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,6 +138,7 @@ func main() {
 	flag.IntVar(&cfg.busyRate, "busy-rate", 50, "requests a second to the bill page while another client ingests")
 	flag.BoolVar(&cfg.busySame, "busy-same", true, "also measure the bill page while its own account ingests")
 	closeAccounts := flag.String("close-accounts", "10000,100000", "numbers of accounts whose ended month is closed, comma-separated")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (the servers measured run in this process) to this file")
 	only := flag.String("only", "", "run only these steps, comma-separated: "+strings.Join(stepNames, ", ")+" (size, pages and memory run bill first)")
 	flag.Parse()
 	for _, v := range strings.Split(*closeAccounts, ",") {
@@ -161,7 +163,19 @@ func main() {
 			cfg.only["bill"] = true
 		}
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(cfg); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
