@@ -16,7 +16,7 @@ import (
 // whose running month already holds n sessions over 10⁵ rooms, spread up
 // to the last hour (usage streaming in): into that account, and into
 // another account of the same database. Each batch holds sessions of the
-// last hour, none seen before. The store is built once per size; the
+// last hour, none seen before. Beside them, the bill of the big month. The store is built once per size; the
 // 1,000,000-session size is skipped under -short.
 func BenchmarkIngestIntoBigMonth(b *testing.B) {
 	ctx := context.Background()
@@ -50,6 +50,19 @@ func BenchmarkIngestIntoBigMonth(b *testing.B) {
 					batch = batch[:0]
 				}
 			}
+			// The bill of that month as a page miss computes it, for the
+			// cost of reading while ingesting.
+			b.Run("bill", func(b *testing.B) {
+				for b.Loop() {
+					bill, err := store.Bill(ctx, big.ID, month, now)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if bill.RoomsTotal != 100_000 {
+						b.Fatalf("rooms: %d", bill.RoomsTotal)
+					}
+				}
+			})
 			for _, into := range []struct {
 				name string
 				app  int64

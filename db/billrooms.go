@@ -221,16 +221,18 @@ func scanRooms(rows *sql.Rows, err error) ([]billing.RoomUsage, error) {
 }
 
 // topRooms is month's billing.TopRooms busiest rooms from its running
-// sums, and how many rooms it has.
+// sums and how many rooms it has, both kept as sessions are stored
+// (usage_top_rooms, usage_monthly_rooms): 20 rows and a count, not a sort
+// and a count of every room of the month.
 func topRooms(ctx context.Context, q querier, accountID int64, month billing.Month) ([]billing.RoomUsage, int64, error) {
-	top, err := scanRooms(q.QueryContext(ctx, `SELECT sdk_app_id, room_id, seconds, sessions FROM usage_room_monthly
+	top, err := scanRooms(q.QueryContext(ctx, `SELECT sdk_app_id, room_id, seconds, sessions FROM usage_top_rooms
 		WHERE account_id = ? AND month = ? ORDER BY seconds DESC, sdk_app_id, room_id LIMIT ?`,
 		accountID, month.String(), billing.TopRooms))
 	if err != nil {
 		return nil, 0, err
 	}
 	var total int64
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM usage_room_monthly WHERE account_id = ? AND month = ?`,
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(rooms), 0) FROM usage_monthly_rooms WHERE account_id = ? AND month = ?`,
 		accountID, month.String()).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: unable to count the rooms of %s: %w", month, err)
 	}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -206,6 +207,47 @@ func TestPreviousReleaseDatabaseIsMigratedInPlace(t *testing.T) {
 				if got != w {
 					t.Errorf("account %d %s:\n got %+v\nwant %+v", id, w.month, got, w)
 				}
+			}
+		}
+	})
+
+	t.Run("the busiest rooms and the count of rooms are filled in from the room sums", func(t *testing.T) {
+		rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT account_id, month FROM usage_room_monthly`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type am struct {
+			account int64
+			month   string
+		}
+		var months []am
+		for rows.Next() {
+			var k am
+			if err := rows.Scan(&k.account, &k.month); err != nil {
+				t.Fatal(err)
+			}
+			months = append(months, k)
+		}
+		rows.Close()
+		if len(months) == 0 {
+			t.Fatal("the fixture holds no room sums")
+		}
+		for _, k := range months {
+			m, err := billing.ParseMonth(k.month)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := scanRooms(s.r.QueryContext(ctx, `SELECT sdk_app_id, room_id, seconds, sessions FROM usage_room_monthly
+				WHERE account_id = ? AND month = ? ORDER BY seconds DESC, sdk_app_id, room_id`, k.account, k.month))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, total, err := topRooms(ctx, s.r, k.account, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != int64(len(want)) || fmt.Sprint(got) != fmt.Sprint(want[:min(len(want), billing.TopRooms)]) {
+				t.Errorf("account %d %s: kept %d rooms %v, want %d %v", k.account, k.month, total, got, len(want), want[:min(len(want), billing.TopRooms)])
 			}
 		}
 	})

@@ -1,12 +1,14 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -165,19 +167,86 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 		` ON CONFLICT (account_id, day, sdk_app_id) DO UPDATE SET seconds = usage_daily.seconds + excluded.seconds,
 			sessions = usage_daily.sessions + excluded.sessions,
 			last_left_at = CASE WHEN usage_daily.last_left_at IS NULL OR usage_daily.last_left_at >= excluded.last_left_at
-				THEN usage_daily.last_left_at ELSE excluded.last_left_at END`, dayRows); err != nil {
+				THEN usage_daily.last_left_at ELSE excluded.last_left_at END`, dayRows, nil); err != nil {
 		return res, fmt.Errorf("store: unable to add daily usage: %w", err)
 	}
+	newRooms := map[string]int64{}
+	touched := map[string][]billing.RoomUsage{} // the rooms' sums after this batch, by month
 	roomRows := make([][]any, 0, len(rooms))
 	for k, v := range rooms {
 		roomRows = append(roomRows, []any{accountID, k.month, k.app, k.room, v.seconds, v.sessions})
 	}
 	if err := upsertRows(ctx, tx, `INSERT INTO usage_room_monthly (account_id, month, sdk_app_id, room_id, seconds, sessions) VALUES `,
 		` ON CONFLICT (account_id, month, sdk_app_id, room_id) DO UPDATE SET seconds = usage_room_monthly.seconds + excluded.seconds,
-			sessions = usage_room_monthly.sessions + excluded.sessions`, roomRows); err != nil {
+			sessions = usage_room_monthly.sessions + excluded.sessions
+		RETURNING month, sdk_app_id, room_id, seconds, sessions`, roomRows, func(rows *sql.Rows) error {
+			var month string
+			var r billing.RoomUsage
+			if err := rows.Scan(&month, &r.App, &r.Room, &r.Seconds, &r.Sessions); err != nil {
+				return err
+			}
+			// A room is new to its month when its row holds this batch's
+			// sessions alone: a stored row counts at least one session.
+			if r.Sessions == rooms[roomKey{month, r.App, r.Room}].sessions {
+				newRooms[month]++
+			}
+			touched[month] = append(touched[month], r)
+			return nil
+		}); err != nil {
 		return res, fmt.Errorf("store: unable to add room usage: %w", err)
 	}
+	for month, rs := range touched {
+		if err := keepTopRooms(ctx, tx, accountID, month, rs); err != nil {
+			return res, err
+		}
+	}
+	countRows := make([][]any, 0, len(newRooms))
+	for month, n := range newRooms {
+		countRows = append(countRows, []any{accountID, month, n})
+	}
+	if err := upsertRows(ctx, tx, `INSERT INTO usage_monthly_rooms (account_id, month, rooms) VALUES `,
+		` ON CONFLICT (account_id, month) DO UPDATE SET rooms = usage_monthly_rooms.rooms + excluded.rooms`, countRows, nil); err != nil {
+		return res, fmt.Errorf("store: unable to count the rooms of a month: %w", err)
+	}
 	return res, nil
+}
+
+// keepTopRooms brings month's busiest rooms (usage_top_rooms) up to date
+// with touched, the sums of the rooms a batch added to, as they now stand.
+// A room's sums only grow, so the busiest rooms after the batch are among
+// those before it and those it touched.
+func keepTopRooms(ctx context.Context, tx dbq, accountID int64, month string, touched []billing.RoomUsage) error {
+	before, err := scanRooms(tx.QueryContext(ctx, `SELECT sdk_app_id, room_id, seconds, sessions FROM usage_top_rooms
+		WHERE account_id = ? AND month = ?`, accountID, month))
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(before, compareTopRooms)
+	all := append(slices.Clone(before), touched...)
+	slices.SortFunc(all, func(a, b billing.RoomUsage) int {
+		// A room's newest sums first among its own rows, then by rank.
+		if c := compareRoomKeys(a, b); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(b.Seconds, a.Seconds), cmp.Compare(b.Sessions, a.Sessions))
+	})
+	all = slices.CompactFunc(all, func(a, b billing.RoomUsage) bool { return compareRoomKeys(a, b) == 0 })
+	slices.SortFunc(all, compareTopRooms)
+	after := all[:min(len(all), billing.TopRooms)]
+	if slices.Equal(before, after) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM usage_top_rooms WHERE account_id = ? AND month = ?`, accountID, month); err != nil {
+		return fmt.Errorf("store: unable to update the busiest rooms of %s: %w", month, err)
+	}
+	rows := make([][]any, 0, len(after))
+	for _, r := range after {
+		rows = append(rows, []any{accountID, month, r.App, r.Room, r.Seconds, r.Sessions})
+	}
+	if err := upsertRows(ctx, tx, `INSERT INTO usage_top_rooms (account_id, month, sdk_app_id, room_id, seconds, sessions) VALUES `, ``, rows, nil); err != nil {
+		return fmt.Errorf("store: unable to update the busiest rooms of %s: %w", month, err)
+	}
+	return nil
 }
 
 // sumRows is how many rows one statement of upsertRows writes at most:
@@ -185,8 +254,9 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 const sumRows = 200
 
 // upsertRows runs head, a VALUES list of rows, and tail, sumRows rows a
-// statement. Every row has the same number of values.
-func upsertRows(ctx context.Context, tx dbq, head, tail string, rows [][]any) error {
+// statement. Every row has the same number of values. With each, tail
+// ends in RETURNING and each is called on every row returned.
+func upsertRows(ctx context.Context, tx dbq, head, tail string, rows [][]any, each func(*sql.Rows) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -202,7 +272,26 @@ func upsertRows(ctx context.Context, tx dbq, head, tail string, rows [][]any) er
 		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		if each == nil {
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		returned, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		for returned.Next() {
+			if err := each(returned); err != nil {
+				returned.Close()
+				return err
+			}
+		}
+		if err := returned.Close(); err != nil {
+			return err
+		}
+		if err := returned.Err(); err != nil {
 			return err
 		}
 	}
