@@ -173,7 +173,8 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 	newRooms := map[string]int64{}
 	touched := map[string][]billing.RoomUsage{} // the rooms' sums after this batch, by month
 	roomRows := make([][]any, 0, len(rooms))
-	for k, v := range rooms {
+	for _, k := range sortedRoomKeys(rooms) {
+		v := rooms[k]
 		roomRows = append(roomRows, []any{accountID, k.month, k.app, k.room, v.seconds, v.sessions})
 	}
 	if err := upsertRows(ctx, tx, `INSERT INTO usage_room_monthly (account_id, month, sdk_app_id, room_id, seconds, sessions) VALUES `,
@@ -209,6 +210,20 @@ func insertSessions(ctx context.Context, tx dbq, accountID int64, sessions []bil
 		return res, fmt.Errorf("store: unable to count the rooms of a month: %w", err)
 	}
 	return res, nil
+}
+
+// sortedRoomKeys is the keys of rooms in the order of the sums' primary
+// key, so that a batch's upserts walk the table's B-tree in order instead
+// of at random.
+func sortedRoomKeys(rooms map[roomKey]usageSum) []roomKey {
+	keys := make([]roomKey, 0, len(rooms))
+	for k := range rooms {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b roomKey) int {
+		return cmp.Or(strings.Compare(a.month, b.month), cmp.Compare(a.app, b.app), strings.Compare(a.room, b.room))
+	})
+	return keys
 }
 
 // keepTopRooms brings month's busiest rooms (usage_top_rooms) up to date
