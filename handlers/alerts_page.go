@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -252,8 +251,3 @@ func (h *Handler) submitRetryDelivery(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, views.AccountURL(a.ID, fmt.Sprintf("/webhooks/%d", wid)))
 }
 
-// fillUnread puts the viewer's count of unread notifications into a kept
-// page rendered with views.UnreadPlaceholder.
-func fillUnread(c echo.Context, accountID int64, body []byte) []byte {
-	return bytes.Replace(body, views.UnreadBadge(views.UnreadPlaceholder), views.UnreadBadge(unreadOf(c, accountID)), 1)
-}

@@ -62,7 +62,7 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		body, ok := h.billPages.get(key)
 		h.look("bill", ok)
 		if ok {
-			return serveShared(c, http.StatusOK, fillUnread(c, a.ID, body))
+			return serveShared(c, http.StatusOK, body, a.ID)
 		}
 	}
 	bill, err := h.store.Bill(ctx, a.ID, month, now)
@@ -73,7 +73,7 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return h.streamBillCSV(c, a.ID, bill, now)
 	}
 	m := accountMeta(c, a, "bills", views.T(ctx, "bills.bill.title", "Month", month.String()))
-	m.Account.Unread = views.UnreadPlaceholder // each viewer's own, put in by fillUnread
+	m.Account.Unread = views.UnreadPlaceholder // each viewer's own, put in by serveShared
 	// The bill names its applications and packages (their versions are
 	// the account's, in the key).
 	apps, err := h.store.Apps(ctx, a.ID)
@@ -93,7 +93,7 @@ func (h *Handler) showBillPage(c echo.Context) error {
 		return err
 	}
 	h.billPages.put(key, body)
-	return serveShared(c, http.StatusOK, fillUnread(c, a.ID, body))
+	return serveShared(c, http.StatusOK, body, a.ID)
 }
 
 // billMonth reads a bill's month as showBill does: YYYY-MM, already begun

@@ -388,7 +388,7 @@ func (h *Handler) showEstimate(c echo.Context) error {
 	// same viewer, so a link sent around is searched once.
 	key := viewKey(c, c.Request().Header.Get("HX-Request"), billing.MonthOf(h.now()).String())
 	if body, ok := h.estimatePages.get(key); ok {
-		return serveShared(c, http.StatusOK, body)
+		return serveShared(c, http.StatusOK, body, 0)
 	}
 	status := http.StatusOK
 	if len(r.Problems) == 0 {
@@ -416,5 +416,5 @@ func (h *Handler) showEstimate(c echo.Context) error {
 		return err
 	}
 	h.estimatePages.put(key, body)
-	return serveShared(c, status, body)
+	return serveShared(c, status, body, 0)
 }

@@ -56,7 +56,7 @@ func (h *Handler) showPlans(c echo.Context) error {
 	body, ok := h.plansCache.get(key)
 	h.look("plans", ok)
 	if ok {
-		return serveShared(c, http.StatusOK, body)
+		return serveShared(c, http.StatusOK, body, 0)
 	}
 	page := views.NewPlansPage(meta(c, views.T(ctx, "plans.title")), views.Lang(ctx), now, account, buy)
 	body, err := renderShared(c, &page.Meta, func() templ.Component { return views.Plans(page) })
@@ -64,7 +64,7 @@ func (h *Handler) showPlans(c echo.Context) error {
 		return err
 	}
 	h.plansCache.put(key, body)
-	return serveShared(c, http.StatusOK, body)
+	return serveShared(c, http.StatusOK, body, 0)
 }
 
 // viewKey names a rendered page as viewers see it alike: the language, the
@@ -91,8 +91,9 @@ const (
 )
 
 // renderShared renders a page to keep for every visitor of its viewKey:
-// the CSRF token and the signed-in e-mail are placeholders.
-func renderShared(c echo.Context, m *views.Meta, page func() templ.Component) ([]byte, error) {
+// the CSRF token and the signed-in e-mail are placeholders. The page comes
+// cut at them, ready for serveShared.
+func renderShared(c echo.Context, m *views.Meta, page func() templ.Component) (*sharedPage, error) {
 	if m.User != nil {
 		u := *m.User
 		u.Email = emailPlaceholder
@@ -103,47 +104,117 @@ func renderShared(c echo.Context, m *views.Meta, page func() templ.Component) ([
 	if err := page().Render(ctx, &buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return cutShared(buf.Bytes()), nil
 }
 
-// serveShared answers with a kept page, the visitor's own CSRF token and
-// e-mail put in.
-func serveShared(c echo.Context, status int, body []byte) error {
-	ctx := c.Request().Context()
-	out := bytes.ReplaceAll(body, []byte(csrfPlaceholder), []byte(html.EscapeString(views.CSRFToken(ctx))))
-	if bytes.Contains(out, []byte(emailPlaceholder)) {
-		out = bytes.ReplaceAll(out, []byte(emailPlaceholder), []byte(html.EscapeString(who(c).Email)))
+// The holes of a kept page: what each viewer's answer puts in.
+const (
+	holeCSRF   = iota // the viewer's CSRF token
+	holeEmail         // the signed-in viewer's e-mail
+	holeUnread        // the viewer's badge of unread notifications
+)
+
+// sharedPage is a kept page cut at its placeholders: parts[i] comes before
+// holes[i], and the last part after the last hole. Cut once when kept,
+// each answer writes the parts and the viewer's own values between them,
+// instead of searching and copying the whole page once per placeholder (a
+// profile of the bill page showed those copies).
+type sharedPage struct {
+	parts [][]byte
+	holes []int
+	size  int // the bytes of the parts
+}
+
+// sharedMarks are the placeholders cutShared looks for, by hole.
+var sharedMarks = [...][]byte{
+	holeCSRF:   []byte(csrfPlaceholder),
+	holeEmail:  []byte(emailPlaceholder),
+	holeUnread: views.UnreadBadge(views.UnreadPlaceholder),
+}
+
+// cutShared cuts body at every placeholder.
+func cutShared(body []byte) *sharedPage {
+	p := &sharedPage{size: len(body)}
+	for {
+		at, hole := -1, 0
+		for h, mark := range sharedMarks {
+			if i := bytes.Index(body, mark); i >= 0 && (at < 0 || i < at) {
+				at, hole = i, h
+			}
+		}
+		if at < 0 {
+			p.parts = append(p.parts, body)
+			return p
+		}
+		p.parts = append(p.parts, body[:at])
+		p.holes = append(p.holes, hole)
+		p.size -= len(sharedMarks[hole])
+		body = body[at+len(sharedMarks[hole]):]
 	}
-	return c.HTMLBlob(status, out)
+}
+
+// len is about the bytes of the page as served: what the cache counts.
+func (p *sharedPage) len() int { return p.size + 32*len(p.holes) }
+
+// serveShared answers with a kept page, the visitor's own CSRF token,
+// e-mail and, on an account's pages (accountID not 0), unread badge put
+// in.
+func serveShared(c echo.Context, status int, p *sharedPage, accountID int64) error {
+	ctx := c.Request().Context()
+	var fill [len(sharedMarks)][]byte
+	fill[holeCSRF] = []byte(html.EscapeString(views.CSRFToken(ctx)))
+	fill[holeEmail] = []byte(html.EscapeString(who(c).Email))
+	if accountID != 0 {
+		fill[holeUnread] = views.UnreadBadge(unreadOf(c, accountID))
+	}
+	size := p.size
+	for _, h := range p.holes {
+		size += len(fill[h])
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	w.Header().Set(echo.HeaderContentLength, strconv.Itoa(size))
+	w.WriteHeader(status)
+	for i, part := range p.parts {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
+		if i < len(p.holes) {
+			if _, err := w.Write(fill[p.holes[i]]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // pageCache keeps rendered pages by key, at most pageCacheBytes of them;
 // when full it starts afresh, so memory stays bounded whatever the pages.
 type pageCache struct {
 	mu    sync.Mutex
-	m     map[string][]byte
+	m     map[string]*sharedPage
 	bytes int
 }
 
 const pageCacheBytes = 8 << 20
 
-func (pc *pageCache) get(key string) ([]byte, bool) {
+func (pc *pageCache) get(key string) (*sharedPage, bool) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	b, ok := pc.m[key]
 	return b, ok
 }
 
-func (pc *pageCache) put(key string, body []byte) {
+func (pc *pageCache) put(key string, page *sharedPage) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if pc.m == nil || pc.bytes+len(key)+len(body) > pageCacheBytes {
-		pc.m, pc.bytes = make(map[string][]byte), 0
+	if pc.m == nil || pc.bytes+len(key)+page.len() > pageCacheBytes {
+		pc.m, pc.bytes = make(map[string]*sharedPage), 0
 	}
 	if _, ok := pc.m[key]; !ok {
-		pc.bytes += len(key) + len(body)
+		pc.bytes += len(key) + page.len()
 	}
-	pc.m[key] = body
+	pc.m[key] = page
 }
 
 // look reports a look into the page cache name to the tests' hook.

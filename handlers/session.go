@@ -70,6 +70,7 @@ func (h *Handler) initSessions(cfg Config) {
 	}
 	h.origin = originOf(cfg.BaseURL)
 	h.sessions = scs.New()
+	h.sessions.Codec = sessionCodec{}
 	// The table holds a hash of each token, and whose session it is, read
 	// from the session's own data.
 	h.sessions.Store = cfg.Store.WebSessions().WithOwner(func(data []byte) int64 { return sessionUserOf(h.sessions.Codec, data) })
