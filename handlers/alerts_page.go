@@ -250,4 +250,3 @@ func (h *Handler) submitRetryDelivery(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, views.AccountURL(a.ID, fmt.Sprintf("/webhooks/%d", wid)))
 }
-
