@@ -138,21 +138,32 @@ func (s *SQLStore) Authenticate(ctx context.Context, email, password string) (do
 // role made from another process to take effect.
 const userTTL = time.Second
 
+// userWithSessionTTL is how long UserByID trusts, on PostgreSQL, a user
+// read together with a web session (WebSessions.Find): long enough for
+// the request that read the session to ask for its user without a second
+// round trip, too short for a change made by another server to be missed
+// by a later request, which reads its session, and its user, afresh.
+const userWithSessionTTL = 250 * time.Millisecond
+
 type cachedUser struct {
-	u    domain.User
-	read time.Time
+	u           domain.User
+	read        time.Time
+	withSession bool // read by WebSessions.Find
 }
 
 // UserByID fetches a user; ErrNotFound when there is none.
 func (s *SQLStore) UserByID(ctx context.Context, id int64) (domain.User, error) {
 	now := time.Now()
 	// On PostgreSQL other servers change users too: read every time.
-	if v, ok := s.users.Load(id); ok && now.Sub(v.(cachedUser).read) < userTTL && !s.d.postgres {
-		return v.(cachedUser).u, nil
+	if v, ok := s.users.Load(id); ok {
+		c := v.(cachedUser)
+		if age := now.Sub(c.read); (!s.d.postgres && age < userTTL) || (c.withSession && age < userWithSessionTTL) {
+			return c.u, nil
+		}
 	}
 	u, err := s.userByID(ctx, id)
 	if err == nil {
-		s.users.Store(id, cachedUser{u, now})
+		s.users.Store(id, cachedUser{u: u, read: now})
 	} else {
 		s.users.Delete(id)
 	}
