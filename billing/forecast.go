@@ -29,6 +29,9 @@ type Forecast struct {
 	// account is not active (R5: a trial's uncovered minutes are refused,
 	// not billed).
 	OverageUntilNextExpiry int64
+	// UsedUp says no package valid today has minutes left: they have run
+	// out already, and RunsOutOn is tomorrow.
+	UsedUp bool
 	// NextExpiresOn is the expiry date (R3) of the earliest expiring
 	// package valid today, the last day OverageUntilNextExpiry counts;
 	// zero when no package is valid today.
@@ -79,7 +82,7 @@ func ForecastFrom(now time.Time, pkgs []Package, remaining map[int64]int64, acti
 	}
 	if last.IsZero() {
 		// No minutes left in any package: they have run out already.
-		f.RunsOutOn = tomorrow
+		f.RunsOutOn, f.UsedUp = tomorrow, true
 	}
 	end := last
 	if nextExpiry.After(end) {

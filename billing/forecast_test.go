@@ -24,6 +24,7 @@ func TestForecast(t *testing.T) {
 		runsOut       time.Time
 		overage       int64
 		next          time.Time
+		usedUp        bool
 		wantNoForcast bool
 	}{
 		{
@@ -60,7 +61,7 @@ func TestForecast(t *testing.T) {
 			// still valid to 01-31: 11-29 … 01-31 = 64 days × 500.
 			name: "all packages used: overage every day to the next expiry", pkgs: []billing.Package{starter},
 			remaining: map[int64]int64{2: 0}, active: true, seconds: rate500,
-			perDay: 500, runsOut: cst(2026, 11, 29), overage: 32_000, next: cst(2027, 1, 31),
+			perDay: 500, runsOut: cst(2026, 11, 29), overage: 32_000, next: cst(2027, 1, 31), usedUp: true,
 		},
 		{
 			// The Starter of 2025 expired on 2026-01-31 (R9): nothing is
@@ -68,7 +69,7 @@ func TestForecast(t *testing.T) {
 			// the overage.
 			name: "R9 every package expired: runs out tomorrow, no next expiry", pkgs: []billing.Package{{ID: 3, Plan: billing.Starter, PurchasedAt: cst(2025, 1, 10), Included: 50_000}},
 			remaining: map[int64]int64{3: 0}, active: true, seconds: rate500,
-			perDay: 500, runsOut: cst(2026, 11, 29),
+			perDay: 500, runsOut: cst(2026, 11, 29), usedUp: true,
 		},
 		{
 			name: "under a minute a day on average: nothing runs out", pkgs: []billing.Package{starter},
@@ -88,9 +89,9 @@ func TestForecast(t *testing.T) {
 			if !ok {
 				return
 			}
-			if f.BasedOnDays != 30 || f.MinutesPerDay != c.perDay || !f.RunsOutOn.Equal(c.runsOut) || f.OverageUntilNextExpiry != c.overage || !f.NextExpiresOn.Equal(c.next) {
-				t.Errorf("got %d days, %d min/day, runs out %v, overage %d until %v; want 30, %d, %v, %d until %v",
-					f.BasedOnDays, f.MinutesPerDay, f.RunsOutOn, f.OverageUntilNextExpiry, f.NextExpiresOn, c.perDay, c.runsOut, c.overage, c.next)
+			if f.BasedOnDays != 30 || f.MinutesPerDay != c.perDay || !f.RunsOutOn.Equal(c.runsOut) || f.OverageUntilNextExpiry != c.overage || !f.NextExpiresOn.Equal(c.next) || f.UsedUp != c.usedUp {
+				t.Errorf("got %d days, %d min/day, runs out %v (used up %v), overage %d until %v; want 30, %d, %v (%v), %d until %v",
+					f.BasedOnDays, f.MinutesPerDay, f.RunsOutOn, f.UsedUp, f.OverageUntilNextExpiry, f.NextExpiresOn, c.perDay, c.runsOut, c.usedUp, c.overage, c.next)
 			}
 		})
 	}
