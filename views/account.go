@@ -262,13 +262,16 @@ func (o *OrderPage) ShowHistory(h []billing.PackageMonth, expiresOn time.Time) {
 type ForecastView struct {
 	// Kind is which sentence says it: none (no usage in the 30 days),
 	// slow (under a minute a day), lasts (the packages do not run out
-	// before they expire) or runs_out.
+	// before they expire), runs_out (on RunsOutOn) or used_up (no valid
+	// package has minutes left).
 	Kind      string
 	PerDay    string
 	RunsOutOn string
-	// Then is what follows a run-out: overage (Overage minutes by Until),
-	// no_overage (none before Until), no_valid (no package is valid
-	// today) or refused (no paid package: R5 refuses, never bills).
+	// Then is what follows when they run out: refused (no paid package:
+	// R5 refuses what is not covered, never bills it), overage (Overage
+	// minutes by Until, the next expiry) or no_overage (none by Until);
+	// once they are used up, all (every minute is overage, no expiry
+	// bounds it) instead of no_overage.
 	Then    string
 	Overage string
 	Until   string
@@ -287,13 +290,16 @@ func (o *OrderPage) ShowForecast(f billing.Forecast, ok, active bool) {
 		v.Kind, v.PerDay = "lasts", Int(f.MinutesPerDay)
 	default:
 		v.Kind, v.PerDay, v.RunsOutOn = "runs_out", Int(f.MinutesPerDay), Date(f.RunsOutOn)
+		if f.UsedUp {
+			v.Kind = "used_up"
+		}
 		switch {
 		case !active:
 			v.Then = "refused"
-		case f.NextExpiresOn.IsZero():
-			v.Then = "no_valid"
 		case f.OverageUntilNextExpiry > 0:
 			v.Then, v.Overage, v.Until = "overage", Int(f.OverageUntilNextExpiry), Date(f.NextExpiresOn)
+		case f.UsedUp:
+			v.Then = "all"
 		default:
 			v.Then, v.Until = "no_overage", Date(f.NextExpiresOn)
 		}

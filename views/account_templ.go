@@ -2676,9 +2676,9 @@ func orderForecast(f ForecastView) templ.Component {
 			}
 		default:
 			var templ_7745c5c3_Var172 string
-			templ_7745c5c3_Var172, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "order.forecast.runs_out."+f.Then, "PerDay", f.PerDay, "Date", f.RunsOutOn, "Minutes", f.Overage, "Until", f.Until))
+			templ_7745c5c3_Var172, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "order.forecast."+f.Kind+"."+f.Then, "PerDay", f.PerDay, "Date", f.RunsOutOn, "Minutes", f.Overage, "Until", f.Until))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 326, Col: 131}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 326, Col: 137}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var172))
 			if templ_7745c5c3_Err != nil {

@@ -416,8 +416,12 @@ func TestOrderPageForecast(t *testing.T) {
 		// 2026-11-29 … 2027-02-18, past the Starter's expiry.
 		{"R7 running out after the next expiry", []billing.Package{st, std}, map[int64]int64{2: 1_000, 3: 40_000}, true, rate500,
 			"runs_out", "At this rate (500 minutes a day) the account's packages run out on 2027-02-19; no overage is expected by 2027-01-31, when the next package expires."},
-		{"R9 nothing valid today", []billing.Package{old}, map[int64]int64{4: 0}, true, rate500,
-			"runs_out", "At this rate (500 minutes a day) every minute from 2026-11-29 is overage: no package of the account is valid today."},
+		{"R7 used up: overage until the next expiry", []billing.Package{st}, map[int64]int64{2: 0}, true, rate500,
+			"used_up", "The account's packages are used up: at this rate (500 minutes a day) 32,000 minutes of overage are expected by 2027-01-31, when the next package expires."},
+		{"R9 used up and nothing valid today", []billing.Package{old}, map[int64]int64{4: 0}, true, rate500,
+			"used_up", "The account's packages are used up: at this rate (500 minutes a day) every minute from 2026-11-29 is billed as overage."},
+		{"R5 a trial used up: refused, not billed", []billing.Package{trial(1, cst(2026, 6, 2, 9, 0))}, map[int64]int64{1: 0}, false, 30 * 100 * 60,
+			"used_up", "The account's packages are used up and it has no paid package: calls are refused, never billed, until a package is bought."},
 		{"R5 a trial-only account is refused, not billed", []billing.Package{trial(1, cst(2026, 6, 2, 9, 0))}, map[int64]int64{1: 300}, false, 30 * 100 * 60,
 			"runs_out", "At this rate (100 minutes a day) the account's packages run out on 2026-12-02. Without a paid package, calls beyond them are then refused, never billed: buy a package before then to keep the service running."},
 	} {
