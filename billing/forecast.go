@@ -29,6 +29,13 @@ type Forecast struct {
 	// account is not active (R5: a trial's uncovered minutes are refused,
 	// not billed).
 	OverageUntilNextExpiry int64
+	// UsedUp says no package valid today has minutes left: they have run
+	// out already, and RunsOutOn is tomorrow.
+	UsedUp bool
+	// NextExpiresOn is the expiry date (R3) of the earliest expiring
+	// package valid today, the last day OverageUntilNextExpiry counts;
+	// zero when no package is valid today.
+	NextExpiresOn time.Time
 }
 
 // ForecastRate is the rate of the last ForecastDays days: floor(seconds /
@@ -47,9 +54,6 @@ func ForecastFrom(now time.Time, pkgs []Package, remaining map[int64]int64, acti
 		return Forecast{}, false
 	}
 	f := Forecast{BasedOnDays: ForecastDays, MinutesPerDay: ForecastRate(seconds)}
-	if f.MinutesPerDay == 0 {
-		return f, true
-	}
 	order := slices.Clone(pkgs)
 	slices.SortFunc(order, func(a, b Package) int {
 		return cmp.Or(a.Validity().Until.Compare(b.Validity().Until), a.PurchasedAt.Compare(b.PurchasedAt), cmp.Compare(a.ID, b.ID))
@@ -70,9 +74,15 @@ func ForecastFrom(now time.Time, pkgs []Package, remaining map[int64]int64, acti
 			nextExpiry = v.Until
 		}
 	}
+	if !nextExpiry.IsZero() {
+		f.NextExpiresOn = nextExpiry.AddDate(0, 0, -1)
+	}
+	if f.MinutesPerDay == 0 {
+		return f, true
+	}
 	if last.IsZero() {
 		// No minutes left in any package: they have run out already.
-		f.RunsOutOn = tomorrow
+		f.RunsOutOn, f.UsedUp = tomorrow, true
 	}
 	end := last
 	if nextExpiry.After(end) {

@@ -32,6 +32,7 @@ type Store interface {
 	Packages(ctx context.Context, accountID int64) ([]billing.Package, error)
 	Standing(ctx context.Context, accountID int64, at time.Time) (domain.Standing, error)
 	Status(ctx context.Context, accountID int64, at time.Time) (billing.Status, error)
+	PackageHistory(ctx context.Context, accountID, packageID int64, now time.Time) ([]billing.PackageMonth, error)
 	InsertSessions(ctx context.Context, sdkAppID int64, sessions []billing.Session, now time.Time) (domain.IngestResult, error)
 	ImportSessionsCSV(ctx context.Context, sdkAppID int64, r io.Reader, now time.Time, progress func(int64)) (domain.IngestResult, error)
 	LockImport(ctx context.Context, accountID int64, now time.Time, ttl time.Duration) (release func(), until time.Time, err error)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,7 +242,9 @@ func (h *Handler) submitBuy(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, views.AccountURL(a.ID, fmt.Sprintf("/orders/%d?new=1", pkg.ID)))
 }
 
-// showOrder answers GET /accounts/:id/orders/:package: the order detail.
+// showOrder answers GET /accounts/:id/orders/:package: the order detail,
+// the package month by month and the account's forecast, the one the
+// packages answer of the API gives.
 func (h *Handler) showOrder(c echo.Context) error {
 	a, err := h.pageAccount(c)
 	if err != nil {
@@ -256,11 +259,25 @@ func (h *Handler) showOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range pkgs {
-		if p.ID == id {
-			page := views.NewOrderPage(accountMeta(c, a, "overview", views.T(ctx, "order.title")), views.Lang(ctx), a, p, c.QueryParam("new") == "1")
-			return render(c, http.StatusOK, views.Order(page))
-		}
+	i := slices.IndexFunc(pkgs, func(p billing.Package) bool { return p.ID == id })
+	if i < 0 {
+		return errNotFound
 	}
-	return errNotFound
+	p, now := pkgs[i], h.now()
+	history, err := h.store.PackageHistory(ctx, a.ID, p.ID, now)
+	if err != nil {
+		return err
+	}
+	st, err := h.store.Standing(ctx, a.ID, now)
+	if err != nil {
+		return err
+	}
+	f, ok, err := h.accountForecast(ctx, a.ID, st, now)
+	if err != nil {
+		return err
+	}
+	page := views.NewOrderPage(accountMeta(c, a, "overview", views.T(ctx, "order.title")), views.Lang(ctx), a, p, c.QueryParam("new") == "1")
+	page.ShowHistory(history, p.Validity().ExpiresOn())
+	page.ShowForecast(f, ok, st.Status == billing.StatusActive)
+	return render(c, http.StatusOK, views.Order(page))
 }

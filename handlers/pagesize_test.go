@@ -26,8 +26,9 @@ type sizeSeed struct {
 // account with 10⁵ rooms in a snapshotted month and in the running month
 // and thousands of accounts, users, tokens, applications, sessions of one
 // room on one day and audit lines, with names as long as the console takes,
-// then asks for every list page, the bill pages, the bill JSON and the room
-// lists: each answer stays under maxPageBytes. (An API list grows with its
+// then asks for every list page, the bill pages, the order page (its
+// months of history), the bill JSON and the room lists: each answer stays
+// under maxPageBytes. (An API list grows with its
 // limit, up to 1,000 items of the longest kind: the accounts are asked at
 // 300, the rooms, whose ids are short here, at 1,000.) Under -short the
 // rooms are 10⁴.
@@ -39,7 +40,7 @@ func TestPageSizesDoNotGrowWithTheData(t *testing.T) {
 	env := newEnv(t)
 	account := env.createAccount("Big Rooms Ltd")
 	app, _ := env.createApp(account, "2026-09-01T09:00:00+08:00")
-	env.purchase(account, "premium", "2026-09-01T09:00:00+08:00")
+	premium := intAt(t, env.purchase(account, "premium", "2026-09-01T09:00:00+08:00"), "id")
 	began := time.Now()
 	seedSizes(t, env, account, app, seed)
 	t.Logf("seeded %+v on %s in %v", seed, dbtest.Describe(env.path), time.Since(began).Round(time.Millisecond))
@@ -61,6 +62,8 @@ func TestPageSizesDoNotGrowWithTheData(t *testing.T) {
 		{"en", a + "/audit"},
 		{"en", a + "/audit?page=2"},
 		{"en", a + "/bills"},
+		{"en", fmt.Sprintf("%s/orders/%d", a, premium)},
+		{"zh", fmt.Sprintf("%s/orders/%d", a, premium)},
 		{"en", a + "/bills/2026-10"},
 		{"zh", a + "/bills/2026-10"},
 		{"en", a + "/bills/2026-11"},

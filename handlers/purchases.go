@@ -118,13 +118,30 @@ type forecastJSON struct {
 	Overage       int64   `json:"overage_minutes_until_next_expiry"`
 }
 
-// forecast is where the account's packages are heading at at, from the
-// usage of the 30 whole CST days before at's day; nil without usage then.
+// forecast is the packages answer's forecast at at: nil without usage in
+// the 30 whole CST days before at's day.
 func (h *Handler) forecast(ctx context.Context, accountID int64, st domain.Standing, at time.Time) (*forecastJSON, error) {
+	f, ok, err := h.accountForecast(ctx, accountID, st, at)
+	if err != nil || !ok {
+		return nil, err
+	}
+	out := &forecastJSON{BasedOnDays: f.BasedOnDays, MinutesPerDay: f.MinutesPerDay, Overage: f.OverageUntilNextExpiry}
+	if !f.RunsOutOn.IsZero() {
+		d := billing.FormatDate(f.RunsOutOn)
+		out.RunsOutOn = &d
+	}
+	return out, nil
+}
+
+// accountForecast is where the account's packages are heading at at
+// (billing.ForecastFrom), from the usage of the 30 whole CST days before
+// at's day and the balances of st, its standing at at; ok is false without
+// usage then. The packages answer and the order page both say it.
+func (h *Handler) accountForecast(ctx context.Context, accountID int64, st domain.Standing, at time.Time) (billing.Forecast, bool, error) {
 	today := billing.DayStart(at)
 	seconds, err := h.store.UsageSeconds(ctx, accountID, today.AddDate(0, 0, -billing.ForecastDays), today)
 	if err != nil {
-		return nil, err
+		return billing.Forecast{}, false, err
 	}
 	pkgs := make([]billing.Package, 0, len(st.Packages))
 	remaining := map[int64]int64{}
@@ -133,13 +150,5 @@ func (h *Handler) forecast(ctx context.Context, accountID int64, st domain.Stand
 		remaining[ps.ID] = ps.Balance.RemainingMinutes
 	}
 	f, ok := billing.ForecastFrom(at, pkgs, remaining, st.Status == billing.StatusActive, seconds)
-	if !ok {
-		return nil, nil
-	}
-	out := &forecastJSON{BasedOnDays: f.BasedOnDays, MinutesPerDay: f.MinutesPerDay, Overage: f.OverageUntilNextExpiry}
-	if !f.RunsOutOn.IsZero() {
-		d := billing.FormatDate(f.RunsOutOn)
-		out.RunsOutOn = &d
-	}
-	return out, nil
+	return f, ok, nil
 }

@@ -216,6 +216,95 @@ type OrderPage struct {
 	GroupSupport bool
 	Dedicated    bool
 	AccountURL   string
+	// History is the package month by month, oldest first (ShowHistory);
+	// HistoryLate shows the column of minutes recorded after a month's
+	// bill, when some month has any.
+	History     []HistoryRow
+	HistoryLate bool
+	// ExpiresThisMonth is the package's expiry date when it falls in the
+	// running month with minutes left to clear; "" otherwise.
+	ExpiresThisMonth string
+	// Forecast is the account's, as the packages answer of the API has it
+	// (ShowForecast).
+	Forecast ForecastView
+}
+
+// HistoryRow is one month of a package's history.
+type HistoryRow struct {
+	Month     string // YYYY-MM
+	BillURL   string
+	Drawn     string
+	Cleared   string
+	Late      string // signed: +300, −300; "" when 0
+	Remaining string
+	// Running is the month holding now: its figures are so far.
+	Running bool
+}
+
+// ShowHistory puts the package's months (billing.PackageHistory) into the
+// order page.
+func (o *OrderPage) ShowHistory(h []billing.PackageMonth, expiresOn time.Time) {
+	for _, m := range h {
+		row := HistoryRow{
+			Month: m.Month.String(), BillURL: BillURL(o.AccountID, m.Month, ""),
+			Drawn: Int(m.Drawn), Cleared: Int(m.Cleared), Late: Signed(m.Late), Remaining: Int(m.Remaining),
+			Running: m.Running,
+		}
+		o.HistoryLate = o.HistoryLate || m.Late != 0
+		if m.Running && m.Remaining > 0 && billing.MonthOf(expiresOn) == m.Month {
+			o.ExpiresThisMonth = Date(expiresOn)
+		}
+		o.History = append(o.History, row)
+	}
+}
+
+// ForecastView is the account's forecast as the order page says it.
+type ForecastView struct {
+	// Kind is which sentence says it: none (no usage in the 30 days),
+	// slow (under a minute a day), lasts (the packages do not run out
+	// before they expire), runs_out (on RunsOutOn) or used_up (no valid
+	// package has minutes left).
+	Kind      string
+	PerDay    string
+	RunsOutOn string
+	// Then is what follows when they run out: refused (no paid package:
+	// R5 refuses what is not covered, never bills it), overage (Overage
+	// minutes by Until, the next expiry) or no_overage (none by Until);
+	// once they are used up, all (every minute is overage, no expiry
+	// bounds it) instead of no_overage.
+	Then    string
+	Overage string
+	Until   string
+}
+
+// ShowForecast puts the account's forecast into the order page: f from
+// billing.ForecastFrom, ok false when there was no usage in the 30 days,
+// active R5's status now.
+func (o *OrderPage) ShowForecast(f billing.Forecast, ok, active bool) {
+	v := ForecastView{Kind: "none"}
+	switch {
+	case !ok:
+	case f.MinutesPerDay == 0:
+		v.Kind = "slow"
+	case f.RunsOutOn.IsZero():
+		v.Kind, v.PerDay = "lasts", Int(f.MinutesPerDay)
+	default:
+		v.Kind, v.PerDay, v.RunsOutOn = "runs_out", Int(f.MinutesPerDay), Date(f.RunsOutOn)
+		if f.UsedUp {
+			v.Kind = "used_up"
+		}
+		switch {
+		case !active:
+			v.Then = "refused"
+		case f.OverageUntilNextExpiry > 0:
+			v.Then, v.Overage, v.Until = "overage", Int(f.OverageUntilNextExpiry), Date(f.NextExpiresOn)
+		case f.UsedUp:
+			v.Then = "all"
+		default:
+			v.Then, v.Until = "no_overage", Date(f.NextExpiresOn)
+		}
+	}
+	o.Forecast = v
 }
 
 // NewOrderPage builds the order detail of package p.

@@ -386,3 +386,73 @@ func TestAccountsListSearchAndWhatIsLeft(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderPageForecast: the order page says each kind of forecast in a
+// sentence of its own, in both languages, with the figures of
+// billing.ForecastFrom.
+func TestOrderPageForecast(t *testing.T) {
+	now := cst(2026, 11, 28, 12, 0)
+	st := starter(2, cst(2026, 1, 10, 9, 0))                                                                     // to 2027-01-31
+	std := billing.Package{ID: 3, Plan: billing.Standard, PurchasedAt: cst(2026, 6, 2, 9, 0), Included: 250_000} // to 2027-06-30
+	old := starter(4, cst(2025, 1, 10, 9, 0))                                                                    // expired 2026-01-31
+	const rate500 = 30 * 500 * 60
+	for _, c := range []struct {
+		name      string
+		pkgs      []billing.Package
+		remaining map[int64]int64
+		active    bool
+		seconds   int64
+		kind, en  string
+	}{
+		{"no usage in the 30 days", []billing.Package{st}, map[int64]int64{2: 10}, true, 0,
+			"none", "No calls in the last 30 days: there is no rate to forecast from."},
+		{"under a minute a day", []billing.Package{st}, map[int64]int64{2: 10}, true, 1_799,
+			"slow", "Under a minute a day on average over the last 30 days: too little to forecast from."},
+		{"R9 the packages expire first", []billing.Package{st}, map[int64]int64{2: 100_000}, true, rate500,
+			"lasts", "At this rate (500 minutes a day) the account's packages do not run out before they expire; what they hold then is cleared."},
+		{"R7 overage until the next expiry", []billing.Package{st}, map[int64]int64{2: 10_000}, true, rate500,
+			"runs_out", "At this rate (500 minutes a day) the account's packages run out on 2026-12-19; 22,000 minutes of overage are expected by 2027-01-31, when the next package expires."},
+		// The Starter's 1,000 last 2 days, the Standard's 40,000 80 more:
+		// 2026-11-29 … 2027-02-18, past the Starter's expiry.
+		{"R7 running out after the next expiry", []billing.Package{st, std}, map[int64]int64{2: 1_000, 3: 40_000}, true, rate500,
+			"runs_out", "At this rate (500 minutes a day) the account's packages run out on 2027-02-19; no overage is expected by 2027-01-31, when the next package expires."},
+		{"R7 used up: overage until the next expiry", []billing.Package{st}, map[int64]int64{2: 0}, true, rate500,
+			"used_up", "The account's packages are used up: at this rate (500 minutes a day) 32,000 minutes of overage are expected by 2027-01-31, when the next package expires."},
+		{"R9 used up and nothing valid today", []billing.Package{old}, map[int64]int64{4: 0}, true, rate500,
+			"used_up", "The account's packages are used up: at this rate (500 minutes a day) every minute from 2026-11-29 is billed as overage."},
+		{"R5 a trial used up: refused, not billed", []billing.Package{trial(1, cst(2026, 6, 2, 9, 0))}, map[int64]int64{1: 0}, false, 30 * 100 * 60,
+			"used_up", "The account's packages are used up and it has no paid package: calls are refused, never billed, until a package is bought."},
+		{"R5 a trial-only account is refused, not billed", []billing.Package{trial(1, cst(2026, 6, 2, 9, 0))}, map[int64]int64{1: 300}, false, 30 * 100 * 60,
+			"runs_out", "At this rate (100 minutes a day) the account's packages run out on 2026-12-02. Without a paid package, calls beyond them are then refused, never billed: buy a package before then to keep the service running."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, ok := billing.ForecastFrom(now, c.pkgs, c.remaining, c.active, c.seconds)
+			o := views.NewOrderPage(views.Meta{}, en, domain.Account{ID: 5, Name: "A"}, c.pkgs[0], false)
+			o.ShowForecast(f, ok, c.active)
+			if o.Forecast.Kind != c.kind {
+				t.Errorf("kind: got %q, want %q", o.Forecast.Kind, c.kind)
+			}
+			if got := text(renderDoc(t, en, views.Order(o)), testid("forecast-sentence")); got != c.en {
+				t.Errorf("en:\ngot  %q\nwant %q", got, c.en)
+			}
+			zhText := text(renderDoc(t, zh, views.Order(o)), testid("forecast-sentence"))
+			if zhText == "" || strings.Contains(zhText, "order.") || strings.Contains(zhText, "minutes") {
+				t.Errorf("zh-CN: got %q, want the sentence in Chinese", zhText)
+			}
+		})
+	}
+
+	t.Run("R9 a package expiring in the running month with minutes left says so", func(t *testing.T) {
+		pkg := starter(2, cst(2025, 11, 3, 9, 0)) // to 2026-11-30
+		r := billing.Rate([]billing.Package{pkg}, nil, now)
+		o := views.NewOrderPage(views.Meta{}, en, domain.Account{ID: 5, Name: "A"}, pkg, false)
+		o.ShowHistory(billing.PackageHistory(pkg, r, nil, now), pkg.Validity().ExpiresOn())
+		doc := renderDoc(t, en, views.Order(o))
+		if got := doc.Find(testid("history") + " tbody tr").Length(); got != 13 {
+			t.Errorf("got %d months, want 13 (2025-11 … 2026-11)", got)
+		}
+		if got := text(doc, testid("history-expires")); !strings.Contains(got, "2026-11-30") {
+			t.Errorf("got %q, want the expiry 2026-11-30 said", got)
+		}
+	})
+}

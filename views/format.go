@@ -32,6 +32,18 @@ func groupMoney(s string) string {
 // Int prints a count of minutes or seconds with thousands grouped.
 func Int(n int64) string { return group(strconv.FormatInt(n, 10)) }
 
+// Signed prints a change of minutes with its sign, thousands grouped
+// (+300, −1,200), and "" for no change.
+func Signed(n int64) string {
+	switch {
+	case n > 0:
+		return "+" + Int(n)
+	case n < 0:
+		return "\u2212" + Int(-n)
+	}
+	return ""
+}
+
 func group(digits string) string {
 	neg := strings.HasPrefix(digits, "-")
 	digits = strings.TrimPrefix(digits, "-")
