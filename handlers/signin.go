@@ -170,7 +170,7 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 	if wait := h.signUpsAll.Take(now, keyOf("signup")); wait > 0 {
 		return errRateLimited(c, wait)
 	}
-	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), now)
+	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), views.LangCode(views.Lang(ctx)), now)
 	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
