@@ -203,6 +203,9 @@ func TestSignUpByMail(t *testing.T) {
 		if rec := again.do("GET", link, nil, nil); rec.Code != http.StatusNotFound {
 			t.Errorf("GET the used link: got %d, want 404", rec.Code)
 		}
+		if rec := again.post("/signup/confirm/"+strings.Repeat("x", 5000), url.Values{}); rec.Code != http.StatusNotFound {
+			t.Errorf("a link of 5,000 characters: got %d, want 404", rec.Code)
+		}
 	})
 	t.Run("the request log hides the link", func(t *testing.T) {
 		if token := strings.TrimPrefix(link, "/signup/confirm/"); token == "" || strings.Contains(logs.String(), token) {

@@ -11,12 +11,19 @@ import (
 	"rtcbill/views"
 )
 
+// linkTokenLen is the length of a mailed link's token: 32 random bytes in
+// unpadded base64. Anything else is refused before the store is asked.
+const linkTokenLen = 43
+
 // confirmPage is the page of the sign-up link in the request, or its "does
 // not work" form with 404.
 func (h *Handler) confirmPage(c echo.Context) (views.ConfirmSignUpPage, int) {
 	ctx := c.Request().Context()
 	m := meta(c, views.T(ctx, "mail.confirm.title"))
 	token := c.Param("link")
+	if len(token) != linkTokenLen {
+		return views.ConfirmSignUpPage{Meta: m}, http.StatusNotFound
+	}
 	r, err := h.store.SignUpRequest(ctx, token, h.now())
 	if err != nil {
 		return views.ConfirmSignUpPage{Meta: m}, http.StatusNotFound
@@ -40,9 +47,14 @@ func (h *Handler) showConfirmSignUp(c echo.Context) error {
 func (h *Handler) submitConfirmSignUp(c echo.Context) error {
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	ctx := c.Request().Context()
-	u, a, plan, err := h.store.ConfirmSignUp(ctx, c.Param("link"), h.now())
+	invalid := views.ConfirmSignUp(views.ConfirmSignUpPage{Meta: meta(c, views.T(ctx, "mail.confirm.title"))})
+	token := c.Param("link")
+	if len(token) != linkTokenLen {
+		return render(c, http.StatusNotFound, invalid)
+	}
+	u, a, plan, err := h.store.ConfirmSignUp(ctx, token, h.now())
 	if errors.Is(err, domain.ErrNotFound) {
-		return render(c, http.StatusNotFound, views.ConfirmSignUp(views.ConfirmSignUpPage{Meta: meta(c, views.T(ctx, "mail.confirm.title"))}))
+		return render(c, http.StatusNotFound, invalid)
 	}
 	if err != nil {
 		return err
