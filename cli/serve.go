@@ -53,6 +53,10 @@ func serveCommand(args []string, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	sender, smtp, err := options.mail(base)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -61,10 +65,17 @@ func serveCommand(args []string, logger *slog.Logger) error {
 		return err
 	}
 	store.SetCloseGrace(grace)
+	jobsCfg := jobs.Config{Store: store, Logger: logger, Now: time.Now, WebhookAllowHosts: hooks.allow, WebhookRetryBase: retryBase}
+	if sender != nil {
+		store.SetSendsMail(true)
+		jobsCfg.Mailer, jobsCfg.BaseURL = sender, base
+		logger.Info("e-mail is sent", "smtp", smtp.String(), "from", *options.mailFrom)
+	} else {
+		logger.Info("RTCBILL_SMTP_URL is unset: no e-mail is sent; alerts are in the notifications only")
+	}
 	// The monthly close runs as a job in the background, at start and then
 	// every minute: the server answers at once whatever there is to close.
-	sched, err := jobs.Start(ctx, jobs.Config{Store: store, Logger: logger, Now: time.Now,
-		WebhookAllowHosts: hooks.allow, WebhookRetryBase: retryBase})
+	sched, err := jobs.Start(ctx, jobsCfg)
 	if err != nil {
 		store.Close()
 		return err

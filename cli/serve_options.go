@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"rtcbill/handlers"
+	"rtcbill/mailer"
 )
 
 // minAdminToken is the shortest staff token serve accepts, in characters.
@@ -22,6 +23,7 @@ const minAdminToken = 32
 // variable (docs/security.md lists them).
 type serveOptions struct {
 	baseURL, trustedProxies *string
+	smtpURL, mailFrom       *string
 	ints                    []intOption
 	importTimeout           *time.Duration
 	envErrs                 []error
@@ -47,6 +49,11 @@ func addServeOptions(fs *flag.FlagSet) *serveOptions {
 		"the console's public address, like https://billing.example.com; forms must come from it and its pages' examples name it (env RTCBILL_BASE_URL; unset: the examples name http://ADDR)")
 	o.trustedProxies = fs.String("trusted-proxies", os.Getenv("RTCBILL_TRUSTED_PROXIES"),
 		"comma-separated CIDRs of the reverse proxies whose X-Forwarded-For names the client (env RTCBILL_TRUSTED_PROXIES; default none)")
+	o.smtpURL = fs.String("smtp-url", os.Getenv("RTCBILL_SMTP_URL"),
+		"where e-mail is sent: smtps://user:password@host[:465] (implicit TLS), smtp://…[:587] (STARTTLS, required) or smtp://host:port?tls=none; "+
+			"unset: no e-mail (env RTCBILL_SMTP_URL, which keeps the password out of the process list)")
+	o.mailFrom = fs.String("mail-from", os.Getenv("RTCBILL_MAIL_FROM"),
+		"the sender of the e-mails, like \"rtcbill <billing@example.com>\"; required with --smtp-url (env RTCBILL_MAIL_FROM)")
 	o.intFlag(fs, "signups-per-address", "RTCBILL_SIGNUPS_PER_ADDRESS", d.SignUpsPerAddress, "sign-ups an hour from one client address",
 		func(l *handlers.Limits) *int { return &l.SignUpsPerAddress })
 	o.intFlag(fs, "signups-per-hour", "RTCBILL_SIGNUPS_PER_HOUR", d.SignUpsPerHour, "sign-ups an hour in all",
@@ -108,6 +115,35 @@ func (o *serveOptions) limits() (serveLimits, error) {
 		errs = append(errs, err)
 	}
 	return out, errors.Join(errs...)
+}
+
+// mail checks the e-mail options once the flags are parsed: nil without
+// an SMTP URL. With one, the sender is required, and so is the base URL
+// (base, as baseURL read it): a mail's links name it, never the Host of a
+// request.
+func (o *serveOptions) mail(base string) (*mailer.Sender, mailer.Config, error) {
+	raw, from := strings.TrimSpace(*o.smtpURL), strings.TrimSpace(*o.mailFrom)
+	if raw == "" {
+		if from != "" {
+			return nil, mailer.Config{}, errors.New("--mail-from (RTCBILL_MAIL_FROM) is set but --smtp-url (RTCBILL_SMTP_URL) is not: set both to send e-mail, or neither")
+		}
+		return nil, mailer.Config{}, nil
+	}
+	cfg, err := mailer.ParseURL(raw)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("--smtp-url (RTCBILL_SMTP_URL): %w", err)
+	}
+	if from == "" {
+		return nil, cfg, errors.New("--smtp-url (RTCBILL_SMTP_URL) is set but not --mail-from (RTCBILL_MAIL_FROM): the e-mails need a sender")
+	}
+	sender, err := mailer.ParseFrom(from)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("--mail-from (RTCBILL_MAIL_FROM): %w", err)
+	}
+	if base == "" {
+		return nil, cfg, errors.New("--smtp-url (RTCBILL_SMTP_URL) needs --base-url (RTCBILL_BASE_URL): the links of the e-mails name the console's public address, never a request's Host")
+	}
+	return mailer.New(cfg, sender), cfg, nil
 }
 
 // checkAdminToken refuses a staff token shorter than minAdminToken

@@ -37,11 +37,13 @@ type copySource struct {
 // an active account with late usage on an issued bill, a closed trial-only
 // account, users, a web session, tokens, a reset link, a live room, a job's
 // state, an import in progress, audit rows, events with alert settings, a
-// webhook with a delivery and its log, and a user's notifications read.
+// webhook with a delivery and its log, a user's notifications read, the
+// alerts' mails and a sign-up waiting for its link.
 func fillForCopy(t *testing.T, s *SQLStore) copySource {
 	t.Helper()
 	ctx := context.Background()
 	now := copyNow
+	s.SetSendsMail(true)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -119,8 +121,9 @@ func fillForCopy(t *testing.T, s *SQLStore) copySource {
 	customer, err := s.CreateUser(ctx, src.customer, src.password, domain.RoleCustomer, late.ID, now)
 	must(err)
 	must(s.MarkNotificationsRead(ctx, late.ID, customer.ID, 1))
-	signedUp, _, err := s.SignUp(ctx, "Signed Up Ltd", "new@example.com", "another long passphrase", now)
+	signedUp, _, err := s.SignUp(ctx, "Signed Up Ltd", "new@example.com", "another long passphrase", "en", now)
 	must(err)
+	must(s.RequestSignUp(ctx, "Waiting Ltd", "waiting@example.com", "a passphrase that waits for its link", "en", "starter", now))
 	src.webToken = "web-session-token-for-the-copy-test"
 	must(s.WebSessions().Commit(src.webToken, []byte("session data \x00\xff"), time.Now().Add(time.Hour)))
 	_, src.token, err = s.CreateAPIToken(ctx, late.ID, "ingest", now)
@@ -141,7 +144,8 @@ func fillForCopy(t *testing.T, s *SQLStore) copySource {
 }
 
 // schemaTables is every table of the schema when the copy was written
-// (migrations 1 to 7) and the events' (SQLite 9, PostgreSQL 4), in an order that respects their foreign keys;
+// (migrations 1 to 7), the events' (SQLite 9, PostgreSQL 4) and the
+// mails' (SQLite 12, PostgreSQL 7), in an order that respects their foreign keys;
 // fillForCopy writes rows in each.
 var schemaTables = []string{
 	"accounts", "apps", "packages", "sessions", "usage_daily", "usage_room_monthly",
@@ -150,6 +154,7 @@ var schemaTables = []string{
 	"settings", "import_locks",
 	"events", "package_alerts", "alert_settings", "notification_reads",
 	"webhooks", "webhook_deliveries", "webhook_attempts",
+	"signup_requests", "mails",
 }
 
 // foreignKeys are the references between them: child, parent.
@@ -160,6 +165,7 @@ var foreignKeys = [][2]string{
 	{"password_resets", "users"}, {"import_locks", "accounts"},
 	{"events", "accounts"}, {"package_alerts", "packages"}, {"alert_settings", "accounts"}, {"notification_reads", "users"},
 	{"webhooks", "accounts"}, {"webhook_deliveries", "webhooks"}, {"webhook_deliveries", "events"}, {"webhook_attempts", "webhooks"},
+	{"mails", "accounts"}, {"mails", "users"}, {"mails", "events"},
 }
 
 // copiedCounts is the row count of each of tables.

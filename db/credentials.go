@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -128,30 +127,39 @@ func (s *SQLStore) CreatePasswordReset(ctx context.Context, userID int64, now ti
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", time.Time{}, fmt.Errorf("store: unable to make a reset link: %w", err)
-	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
-	expires := now.Truncate(time.Second).Add(domain.ResetLinkTTL)
-	var by any
-	if a := domain.ActorOf(ctx); a.UserID != 0 {
-		by = a.UserID
-	}
+	var token string
+	var expires time.Time
 	err = s.inTx(ctx, func(tx dbq) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL`, userID); err != nil {
-			return fmt.Errorf("store: unable to replace the reset links of user %d: %w", userID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO password_resets (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			userID, tokenHash(token), by, unix(now), unix(expires)); err != nil {
-			return fmt.Errorf("store: unable to make a reset link: %w", err)
-		}
-		return audit(ctx, tx, now, domain.AuditPasswordResetCreated, u.AccountID, userLabel(u))
+		token, expires, err = createReset(ctx, tx, u, domain.ResetLinkTTL, userLabel(u), now)
+		return err
 	})
 	if err != nil {
 		return "", time.Time{}, err
 	}
 	return token, expires, nil
+}
+
+// createReset makes a reset link of user u that works for ttl, in tx,
+// replacing their earlier unused links, with its line in the audit trail
+// (detail); it returns the link's token and when it expires.
+func createReset(ctx context.Context, tx dbq, u domain.User, ttl time.Duration, detail string, now time.Time) (string, time.Time, error) {
+	token, err := newLinkToken()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires := now.Truncate(time.Second).Add(ttl)
+	var by any
+	if a := domain.ActorOf(ctx); a.UserID != 0 {
+		by = a.UserID
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL`, u.ID); err != nil {
+		return "", time.Time{}, fmt.Errorf("store: unable to replace the reset links of user %d: %w", u.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO password_resets (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		u.ID, tokenHash(token), by, unix(now), unix(expires)); err != nil {
+		return "", time.Time{}, fmt.Errorf("store: unable to make a reset link: %w", err)
+	}
+	return token, expires, audit(ctx, tx, now, domain.AuditPasswordResetCreated, u.AccountID, detail)
 }
 
 // PasswordResetUser returns the user a reset link token is for and when

@@ -41,9 +41,10 @@ func newEventID() string {
 }
 
 // emitEvent writes an event of the account and a pending delivery of it to
-// each of the account's webhooks that takes its type. An event with a
-// dedup key is written once per account and key: a second one is ignored
-// (written false).
+// each of the account's webhooks that takes its type, and, when the store
+// sends mail and the type is an alert, a mail to the account's e-mail
+// (queueAlertMail). An event with a dedup key is written once per account
+// and key: a second one is ignored (written false).
 func emitEvent(ctx context.Context, tx dbq, accountID int64, typ string, now time.Time, data any, dedup string) (written bool, err error) {
 	body, err := json.Marshal(data)
 	if err != nil {
@@ -73,6 +74,11 @@ func emitEvent(ctx context.Context, tx dbq, accountID int64, typ string, now tim
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, state, attempts, round_start, next_attempt_at, created_at)
 			VALUES (?, ?, ?, 0, 0, ?, ?)`, w.ID, id, domain.DeliveryPending, unix(now), unix(now)); err != nil {
 			return false, fmt.Errorf("store: unable to plan the delivery of a %s event: %w", typ, err)
+		}
+	}
+	if tx.mail && domain.IsMailedEvent(typ) {
+		if err := queueAlertMail(ctx, tx, accountID, id, now); err != nil {
+			return false, err
 		}
 	}
 	return true, nil
@@ -597,12 +603,29 @@ func (s *SQLStore) MarkNotificationsRead(ctx context.Context, accountID, userID,
 }
 
 // AlertSettings is the account's alert settings (the defaults until it
-// chose). ErrNotFound when there is no such account.
+// chose) and the language of its mails. ErrNotFound when there is no such
+// account.
 func (s *SQLStore) AlertSettings(ctx context.Context, accountID int64) (domain.AlertSettings, error) {
 	if _, err := s.Account(ctx, accountID); err != nil {
 		return domain.AlertSettings{}, err
 	}
-	return alertSettings(ctx, s.rq, accountID)
+	var out domain.AlertSettings
+	err := s.readTx(ctx, func(q querier) error {
+		var err error
+		if out, err = alertSettings(ctx, q, accountID); err != nil {
+			return err
+		}
+		return accountLang(ctx, q, accountID, &out)
+	})
+	return out, err
+}
+
+// accountLang reads the language of the account's mails into settings.
+func accountLang(ctx context.Context, q querier, accountID int64, settings *domain.AlertSettings) error {
+	if err := q.QueryRowContext(ctx, `SELECT lang FROM accounts WHERE id = ?`, accountID).Scan(&settings.Language); err != nil {
+		return fmt.Errorf("store: unable to read the language of account %d: %w", accountID, err)
+	}
+	return nil
 }
 
 func alertSettings(ctx context.Context, q querier, accountID int64) (domain.AlertSettings, error) {
@@ -629,8 +652,9 @@ func alertSettings(ctx context.Context, q querier, accountID int64) (domain.Aler
 	return out, nil
 }
 
-// SetAlertSettings validates and stores the account's alert settings and
-// returns them as stored (thresholds highest first).
+// SetAlertSettings validates and stores the account's alert settings, and
+// the language of its mails unless settings.Language is empty, and returns
+// them as stored (thresholds highest first).
 func (s *SQLStore) SetAlertSettings(ctx context.Context, accountID int64, settings domain.AlertSettings, now time.Time) (domain.AlertSettings, error) {
 	settings, err := domain.CheckAlertSettings(settings)
 	if err != nil {
@@ -649,8 +673,16 @@ func (s *SQLStore) SetAlertSettings(ctx context.Context, accountID int64, settin
 			accountID, strings.Join(pcts, ","), settings.ExpiringDays, unix(now)); err != nil {
 			return fmt.Errorf("store: unable to store the alert settings of account %d: %w", accountID, err)
 		}
+		if settings.Language != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET lang = ? WHERE id = ?`, settings.Language, accountID); err != nil {
+				return fmt.Errorf("store: unable to set the language of account %d: %w", accountID, err)
+			}
+		}
+		if err := accountLang(ctx, tx, accountID, &settings); err != nil {
+			return err
+		}
 		return audit(ctx, tx, now, domain.AuditAlertsChanged, accountID,
-			fmt.Sprintf("low balance at %s %%, expiring within %d days", cmp.Or(strings.Join(pcts, ", "), "–"), settings.ExpiringDays))
+			fmt.Sprintf("low balance at %s %%, expiring within %d days, mails in %s", cmp.Or(strings.Join(pcts, ", "), "–"), settings.ExpiringDays, settings.Language))
 	})
 	return settings, err
 }

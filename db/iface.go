@@ -79,7 +79,7 @@ type Store interface {
 
 	// Users, credentials, web sessions and API tokens
 	CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error)
-	SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error)
+	SignUp(ctx context.Context, name, email, password, lang string, now time.Time) (domain.User, domain.Account, error)
 	Authenticate(ctx context.Context, email, password string) (domain.User, error)
 	UserByID(ctx context.Context, id int64) (domain.User, error)
 	UserByEmail(ctx context.Context, email string) (domain.User, error)
@@ -91,6 +91,7 @@ type Store interface {
 	CreatePasswordReset(ctx context.Context, userID int64, now time.Time) (string, time.Time, error)
 	PasswordResetUser(ctx context.Context, token string, now time.Time) (domain.User, time.Time, error)
 	ResetPassword(ctx context.Context, token, password string, now time.Time) (domain.User, error)
+	SetUserLang(ctx context.Context, userID int64, lang string) (domain.User, error)
 	WebSessions() WebSessions
 	Secret(ctx context.Context, name string) ([]byte, error)
 	CreateAPIToken(ctx context.Context, accountID int64, name string, now time.Time) (domain.APIToken, string, error)
@@ -100,6 +101,18 @@ type Store interface {
 	AccountForToken(ctx context.Context, token string) (int64, int64, error)
 	TouchAPIToken(ctx context.Context, tokenID int64, now time.Time) error
 	RevokeAPIToken(ctx context.Context, accountID, tokenID int64, now time.Time) error
+
+	// E-mail: sign-ups confirmed by mail, forgotten passwords, the queue
+	RequestSignUp(ctx context.Context, name, email, password, lang, plan string, now time.Time) error
+	SignUpRequest(ctx context.Context, token string, now time.Time) (domain.SignUpRequest, error)
+	ConfirmSignUp(ctx context.Context, token string, now time.Time) (domain.User, domain.Account, string, error)
+	RequestPasswordReset(ctx context.Context, email string, now time.Time) error
+	SetSendsMail(on bool)
+	SendsMail() bool
+	DueMails(ctx context.Context, limit int) ([]int64, error)
+	MarkMailQueued(ctx context.Context, id int64) (bool, error)
+	MailToSend(ctx context.Context, id int64) (domain.Mail, error)
+	RecordMailAttempt(ctx context.Context, id int64, sent bool, why string, giveUp bool, now time.Time) error
 
 	// Audit trail
 	Audit(ctx context.Context, at time.Time, action string, accountID int64, detail string) error

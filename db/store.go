@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL as the "pgx" driver of database/sql
@@ -57,7 +58,18 @@ type SQLStore struct {
 	// is stored (see Bill).
 	closeGrace time.Duration
 	path       string
+	// sendsMail: see SetSendsMail.
+	sendsMail atomic.Bool
 }
+
+// SetSendsMail turns the mail queue on (SMTP is configured) or off: when
+// on, each alert event of an account that is not a demo queues a mail to
+// the account's e-mail in the event's transaction. Off (the default),
+// nothing is queued and the notifications are all there is.
+func (s *SQLStore) SetSendsMail(on bool) { s.sendsMail.Store(on) }
+
+// SendsMail reports whether the mail queue is on.
+func (s *SQLStore) SendsMail() bool { return s.sendsMail.Load() }
 
 // SetCloseGrace sets how long after a month's end its bill waits before it
 // may be stored (billing.DefaultCloseGrace unless set). Call it before use.
@@ -209,7 +221,7 @@ func (s *SQLStore) inTx(ctx context.Context, fn func(tx dbq) error) error {
 	if err != nil {
 		return fmt.Errorf("store: unable to begin: %w", err)
 	}
-	if err := fn(dbq{raw: tx, d: s.d}); err != nil {
+	if err := fn(dbq{raw: tx, d: s.d, mail: s.sendsMail.Load()}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -262,6 +274,9 @@ type rawQuerier interface {
 type dbq struct {
 	raw rawQuerier
 	d   *dialect
+	// mail is whether the store queues alert mails (SetSendsMail), for the
+	// events written in a transaction.
+	mail bool
 }
 
 func (q dbq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -13,8 +13,8 @@ import (
 
 func checkEmail(email string) (string, error) { return domain.CleanEmail("email", email) }
 
-func insertUser(ctx context.Context, tx dbq, email, hash string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
-	u := domain.User{Email: email, Role: role, AccountID: accountID, CreatedAt: now.Truncate(time.Second)}
+func insertUser(ctx context.Context, tx dbq, email, hash string, role domain.Role, accountID int64, lang string, now time.Time) (domain.User, error) {
+	u := domain.User{Email: email, Role: role, AccountID: accountID, CreatedAt: now.Truncate(time.Second), Lang: lang}
 	var account any
 	if accountID != 0 {
 		account = accountID
@@ -26,15 +26,16 @@ func insertUser(ctx context.Context, tx dbq, email, hash string, role domain.Rol
 	if taken > 0 {
 		return u, fmt.Errorf("store: %s: %w", email, domain.ErrEmailTaken)
 	}
-	if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, role, account_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		email, hash, string(role), account, unix(u.CreatedAt)).Scan(&u.ID); err != nil {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, password_hash, role, account_id, created_at, lang) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		email, hash, string(role), account, unix(u.CreatedAt), lang).Scan(&u.ID); err != nil {
 		return u, fmt.Errorf("store: unable to create the user: %w", err)
 	}
 	return u, nil
 }
 
 // CreateUser adds a user. A customer needs the account they belong to;
-// staff need none.
+// staff need none. Their e-mails are in the default language until they
+// choose another (SetUserLang).
 func (s *SQLStore) CreateUser(ctx context.Context, email, password string, role domain.Role, accountID int64, now time.Time) (domain.User, error) {
 	email, err := checkEmail(email)
 	if err != nil {
@@ -54,7 +55,7 @@ func (s *SQLStore) CreateUser(ctx context.Context, email, password string, role 
 				return err
 			}
 		}
-		if u, err = insertUser(ctx, tx, email, hash, role, accountID, now); err != nil {
+		if u, err = insertUser(ctx, tx, email, hash, role, accountID, domain.DefaultLang, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, domain.AuditUserCreated, accountID, fmt.Sprintf("%s (%s)", email, role))
@@ -63,31 +64,55 @@ func (s *SQLStore) CreateUser(ctx context.Context, email, password string, role 
 }
 
 // SignUp opens an account named name for a new customer and their user, in
-// one transaction.
-func (s *SQLStore) SignUp(ctx context.Context, name, email, password string, now time.Time) (domain.User, domain.Account, error) {
-	name, err := checkName("name", name)
-	if err != nil {
-		return domain.User{}, domain.Account{}, err
-	}
-	if email, err = checkEmail(email); err != nil {
-		return domain.User{}, domain.Account{}, err
-	}
-	hash, err := hashPassword(ctx, password, email)
+// one transaction. lang, the language of the sign-up, becomes the
+// language of the account's alerts and of the user's mails.
+func (s *SQLStore) SignUp(ctx context.Context, name, email, password, lang string, now time.Time) (domain.User, domain.Account, error) {
+	name, email, hash, lang, err := checkSignUp(ctx, name, email, password, lang)
 	if err != nil {
 		return domain.User{}, domain.Account{}, err
 	}
 	var u domain.User
-	a := domain.Account{Name: name, Email: email, CreatedAt: now.Truncate(time.Second)}
+	var a domain.Account
 	err = s.inTx(ctx, func(tx dbq) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO accounts (name, email, created_at) VALUES (?, ?, ?) RETURNING id`,
-			a.Name, a.Email, unix(a.CreatedAt)).Scan(&a.ID); err != nil {
-			return fmt.Errorf("store: unable to create account: %w", err)
-		}
-		if u, err = insertUser(ctx, tx, email, hash, domain.RoleCustomer, a.ID, now); err != nil {
-			return err
-		}
-		return audit(domain.WithActor(ctx, domain.Actor{UserID: u.ID, Label: email + " (customer)"}), tx, now, domain.AuditSignUp, a.ID, name)
+		u, a, err = openSignedUp(ctx, tx, name, email, hash, lang, now)
+		return err
 	})
+	return u, a, err
+}
+
+// checkSignUp validates a sign-up's name, e-mail, password and language
+// and hashes the password.
+func checkSignUp(ctx context.Context, name, email, password, lang string) (string, string, string, string, error) {
+	name, err := checkName("name", name)
+	if err != nil {
+		return "", "", "", "", err
+	}
+	if email, err = checkEmail(email); err != nil {
+		return "", "", "", "", err
+	}
+	if lang, err = domain.CleanLang("lang", lang); err != nil {
+		return "", "", "", "", err
+	}
+	hash, err := hashPassword(ctx, password, email)
+	if err != nil {
+		return "", "", "", "", err
+	}
+	return name, email, hash, lang, nil
+}
+
+// openSignedUp opens the account and the customer user of a sign-up, in
+// tx: ErrEmailTaken when the e-mail has a user.
+func openSignedUp(ctx context.Context, tx dbq, name, email, hash, lang string, now time.Time) (domain.User, domain.Account, error) {
+	a := domain.Account{Name: name, Email: email, CreatedAt: now.Truncate(time.Second)}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO accounts (name, email, created_at, lang) VALUES (?, ?, ?, ?) RETURNING id`,
+		a.Name, a.Email, unix(a.CreatedAt), lang).Scan(&a.ID); err != nil {
+		return domain.User{}, a, fmt.Errorf("store: unable to create account: %w", err)
+	}
+	u, err := insertUser(ctx, tx, email, hash, domain.RoleCustomer, a.ID, lang, now)
+	if err != nil {
+		return u, a, err
+	}
+	err = audit(domain.WithActor(ctx, domain.Actor{UserID: u.ID, Label: email + " (customer)"}), tx, now, domain.AuditSignUp, a.ID, name)
 	return u, a, err
 }
 
@@ -100,9 +125,9 @@ func (s *SQLStore) Authenticate(ctx context.Context, email, password string) (do
 	var hash string
 	var account, disabled sql.NullInt64
 	var created int64
-	err := s.rq.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at, disabled_at, session_epoch
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, password_hash, role, account_id, created_at, disabled_at, session_epoch, lang
 		FROM users WHERE lower(email) = lower(?)`, strings.TrimSpace(email)).
-		Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
+		Scan(&u.ID, &u.Email, &hash, &u.Role, &account, &created, &disabled, &u.SessionEpoch, &u.Lang)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, _, err := verifyPassword(ctx, dummyHash(), password); err != nil {
 			return domain.User{}, err
@@ -193,8 +218,8 @@ func (s *SQLStore) userWhere(ctx context.Context, cond string, arg any) (domain.
 	var u domain.User
 	var account, disabled sql.NullInt64
 	var created int64
-	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at, disabled_at, session_epoch FROM users WHERE `+cond, arg).
-		Scan(&u.ID, &u.Email, &u.Role, &account, &created, &disabled, &u.SessionEpoch)
+	err := s.rq.QueryRowContext(ctx, `SELECT id, email, role, account_id, created_at, disabled_at, session_epoch, lang FROM users WHERE `+cond, arg).
+		Scan(&u.ID, &u.Email, &u.Role, &account, &created, &disabled, &u.SessionEpoch, &u.Lang)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.User{}, domain.ErrNotFound
 	}
@@ -207,14 +232,14 @@ func (s *SQLStore) userWhere(ctx context.Context, cond string, arg any) (domain.
 
 // Users lists every user, staff first, then by e-mail.
 func (s *SQLStore) Users(ctx context.Context) ([]domain.User, error) {
-	return scanUsers(s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
+	return scanUsers(s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch, lang
 		FROM users ORDER BY role = 'customer', email, id`))
 }
 
 // ListUsers is a page of the users in the order of Users: skipping offset,
 // at most limit.
 func (s *SQLStore) ListUsers(ctx context.Context, offset, limit int) ([]domain.User, error) {
-	return scanUsers(s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch
+	return scanUsers(s.rq.QueryContext(ctx, `SELECT id, email, role, COALESCE(account_id, 0), created_at, disabled_at IS NOT NULL, session_epoch, lang
 		FROM users ORDER BY role = 'customer', email, id LIMIT ? OFFSET ?`, limit, offset))
 }
 
@@ -227,7 +252,7 @@ func scanUsers(rows *sql.Rows, err error) ([]domain.User, error) {
 	for rows.Next() {
 		var u domain.User
 		var created int64
-		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &created, &u.Disabled, &u.SessionEpoch); err != nil {
+		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &created, &u.Disabled, &u.SessionEpoch, &u.Lang); err != nil {
 			return nil, fmt.Errorf("store: unable to read a user: %w", err)
 		}
 		u.CreatedAt = fromUnix(created)

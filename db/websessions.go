@@ -111,13 +111,13 @@ func (w WebSessions) Find(token string) ([]byte, bool, error) {
 	// The session's user comes in the same query: the request asks for it
 	// next (UserByID), and on PostgreSQL that saves a round trip a page.
 	var u domain.User
-	var email, role sql.NullString
+	var email, role, lang sql.NullString
 	var account, created, disabled, epoch sql.NullInt64
 	err := w.s.rq.QueryRowContext(context.Background(), `SELECT ws.data, ws.expiry, ws.user_id,
-			u.email, u.role, u.account_id, u.created_at, u.disabled_at, u.session_epoch
+			u.email, u.role, u.account_id, u.created_at, u.disabled_at, u.session_epoch, u.lang
 		FROM web_sessions ws LEFT JOIN users u ON u.id = ws.user_id
 		WHERE ws.token_hash = ? AND ws.expiry > ?`,
-		hash, now.Unix()).Scan(&data, &expiry, &user, &email, &role, &account, &created, &disabled, &epoch)
+		hash, now.Unix()).Scan(&data, &expiry, &user, &email, &role, &account, &created, &disabled, &epoch, &lang)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -126,7 +126,7 @@ func (w WebSessions) Find(token string) ([]byte, bool, error) {
 	}
 	if user.Valid && email.Valid {
 		u = domain.User{ID: user.Int64, Email: email.String, Role: domain.Role(role.String), AccountID: account.Int64,
-			CreatedAt: fromUnix(created.Int64), Disabled: disabled.Valid, SessionEpoch: epoch.Int64}
+			CreatedAt: fromUnix(created.Int64), Disabled: disabled.Valid, SessionEpoch: epoch.Int64, Lang: lang.String}
 		w.s.users.Store(u.ID, cachedUser{u: u, read: now, withSession: true})
 	}
 	w.s.sessions.put(hash, webSession{data: data, expiry: time.Unix(expiry, 0), user: user.Int64, read: now})

@@ -54,6 +54,10 @@ const (
 type AlertSettings struct {
 	LowBalancePct []int
 	ExpiringDays  int
+	// Language is the language of the alerts mailed to the account's
+	// e-mail (domain.Langs): its sign-up's until changed. Empty in a
+	// change keeps it as it is.
+	Language string
 }
 
 // DefaultAlertSettings hold for an account that never chose.
@@ -69,7 +73,8 @@ const (
 )
 
 // CheckAlertSettings validates settings and sorts the thresholds highest
-// first: each 1–99, at most 5, no repeats; days 1–90.
+// first: each 1–99, at most 5, no repeats; days 1–90; the language, when
+// given, one of Langs.
 func CheckAlertSettings(s AlertSettings) (AlertSettings, error) {
 	if len(s.LowBalancePct) > MaxLowBalanceThresholds {
 		return s, Invalid("low_balance_pct", "holds %d thresholds, at most %d are allowed", len(s.LowBalancePct), MaxLowBalanceThresholds)
@@ -86,6 +91,13 @@ func CheckAlertSettings(s AlertSettings) (AlertSettings, error) {
 	}
 	if s.ExpiringDays < MinExpiringDays || s.ExpiringDays > MaxExpiringDays {
 		return s, Invalid("expiring_days", "%d is not a number of days from %d to %d", s.ExpiringDays, MinExpiringDays, MaxExpiringDays)
+	}
+	if s.Language != "" {
+		lang, err := CleanLang("language", s.Language)
+		if err != nil {
+			return s, err
+		}
+		out.Language = lang
 	}
 	slices.Sort(out.LowBalancePct)
 	slices.Reverse(out.LowBalancePct)

@@ -31,6 +31,9 @@ type User struct {
 	// (sign out everywhere, a new password, disabling): a session started
 	// under an older epoch is no longer valid.
 	SessionEpoch int64
+	// Lang is the language of the user's own e-mails (a confirmation, a
+	// password reset): their sign-up's, changeable on /security.
+	Lang string
 }
 
 // ErrBadCredentials is a sign-in with an unknown e-mail or a wrong password;

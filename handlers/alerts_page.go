@@ -67,6 +67,9 @@ func (h *Handler) renderAlerts(c echo.Context, a domain.Account, status int, edi
 		return err
 	}
 	page := views.NewAlertsPage(accountMeta(c, a, "alerts", views.T(ctx, "alerts.title")), a.ID, s, can(who(c), actManageAlerts, &a))
+	if h.store.SendsMail() {
+		page.Mail = &views.AlertsMail{Email: a.Email, Lang: s.Language, Demo: a.Demo}
+	}
 	edit(&page)
 	return render(c, status, views.Alerts(page))
 }
@@ -87,7 +90,10 @@ func (h *Handler) submitAlerts(c echo.Context) error {
 	case derr != nil:
 		field = "expiring_days"
 	default:
-		_, err = h.store.SetAlertSettings(c.Request().Context(), a.ID, domain.AlertSettings{LowBalancePct: pcts, ExpiringDays: days}, h.now())
+		// No language in the form (the console sends no e-mail): the
+		// stored one stays.
+		_, err = h.store.SetAlertSettings(c.Request().Context(), a.ID,
+			domain.AlertSettings{LowBalancePct: pcts, ExpiringDays: days, Language: c.FormValue("language")}, h.now())
 		var ve *domain.ValidationError
 		if errors.As(err, &ve) {
 			field = ve.Field

@@ -37,12 +37,13 @@ func (h *Handler) listEvents(c echo.Context) error {
 
 // alertsJSON is an account's alert settings as the API gives them.
 type alertsJSON struct {
-	LowBalancePct []int `json:"low_balance_pct"`
-	ExpiringDays  int   `json:"expiring_days"`
+	LowBalancePct []int  `json:"low_balance_pct"`
+	ExpiringDays  int    `json:"expiring_days"`
+	Language      string `json:"language"`
 }
 
 func toAlertsJSON(s domain.AlertSettings) alertsJSON {
-	out := alertsJSON{LowBalancePct: s.LowBalancePct, ExpiringDays: s.ExpiringDays}
+	out := alertsJSON{LowBalancePct: s.LowBalancePct, ExpiringDays: s.ExpiringDays, Language: s.Language}
 	if out.LowBalancePct == nil {
 		out.LowBalancePct = []int{}
 	}
@@ -62,16 +63,18 @@ func (h *Handler) showAlerts(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAlertsJSON(s))
 }
 
-// putAlerts answers PUT /api/v1/accounts/:id/alerts: both fields are
-// required; the answer is the settings as stored.
+// putAlerts answers PUT /api/v1/accounts/:id/alerts: the thresholds and
+// the days are required, the language of the mails is kept when absent;
+// the answer is the settings as stored.
 func (h *Handler) putAlerts(c echo.Context) error {
 	id, err := h.accountParamFor(c, actManageAlerts)
 	if err != nil {
 		return err
 	}
 	var in struct {
-		LowBalancePct *[]int `json:"low_balance_pct"`
-		ExpiringDays  *int   `json:"expiring_days"`
+		LowBalancePct *[]int  `json:"low_balance_pct"`
+		ExpiringDays  *int    `json:"expiring_days"`
+		Language      *string `json:"language"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -82,8 +85,14 @@ func (h *Handler) putAlerts(c echo.Context) error {
 	if in.ExpiringDays == nil {
 		return fieldError("expiring_days", "expiring_days is required: a number of days from 1 to 90")
 	}
-	s, err := h.store.SetAlertSettings(c.Request().Context(), id,
-		domain.AlertSettings{LowBalancePct: *in.LowBalancePct, ExpiringDays: *in.ExpiringDays}, h.now())
+	settings := domain.AlertSettings{LowBalancePct: *in.LowBalancePct, ExpiringDays: *in.ExpiringDays}
+	if in.Language != nil {
+		if *in.Language == "" {
+			return fieldError("language", "language, when given, is one of %s", strings.Join(domain.Langs, ", "))
+		}
+		settings.Language = *in.Language
+	}
+	s, err := h.store.SetAlertSettings(c.Request().Context(), id, settings, h.now())
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,8 @@ func jsonRoundTrip(t *testing.T, v any) map[string]any {
 }
 
 // TestAlertsAPI: the defaults, a PUT answered with the thresholds highest
-// first, [] turning them off, and each bad input refused naming its field.
+// first, [] turning them off, the language of the mails kept unless
+// given, and each bad input refused naming its field.
 func TestAlertsAPI(t *testing.T) {
 	env := newEnv(t)
 	path := fmt.Sprintf("/api/v1/accounts/%d/alerts", env.createAccount("Alerted Ltd"))
@@ -98,10 +99,10 @@ func TestAlertsAPI(t *testing.T) {
 			t.Errorf("got %s, want %s", b, want)
 		}
 	}
-	check(env.call("GET", path, nil, http.StatusOK), `{"expiring_days":30,"low_balance_pct":[20]}`)
-	check(env.call("PUT", path, `{"low_balance_pct":[10,50,25],"expiring_days":14}`, http.StatusOK), `{"expiring_days":14,"low_balance_pct":[50,25,10]}`)
-	check(env.call("GET", path, nil, http.StatusOK), `{"expiring_days":14,"low_balance_pct":[50,25,10]}`)
-	check(env.call("PUT", path, `{"low_balance_pct":[],"expiring_days":90}`, http.StatusOK), `{"expiring_days":90,"low_balance_pct":[]}`)
+	check(env.call("GET", path, nil, http.StatusOK), `{"expiring_days":30,"language":"zh-CN","low_balance_pct":[20]}`)
+	check(env.call("PUT", path, `{"low_balance_pct":[10,50,25],"expiring_days":14}`, http.StatusOK), `{"expiring_days":14,"language":"zh-CN","low_balance_pct":[50,25,10]}`)
+	check(env.call("GET", path, nil, http.StatusOK), `{"expiring_days":14,"language":"zh-CN","low_balance_pct":[50,25,10]}`)
+	check(env.call("PUT", path, `{"low_balance_pct":[],"expiring_days":90}`, http.StatusOK), `{"expiring_days":90,"language":"zh-CN","low_balance_pct":[]}`)
 	for _, c := range []struct{ body, field string }{
 		{`{"low_balance_pct":[0],"expiring_days":30}`, "low_balance_pct"},
 		{`{"low_balance_pct":[100],"expiring_days":30}`, "low_balance_pct"},
@@ -112,10 +113,15 @@ func TestAlertsAPI(t *testing.T) {
 		{`{"low_balance_pct":[20],"expiring_days":0}`, "expiring_days"},
 		{`{"low_balance_pct":[20],"expiring_days":91}`, "expiring_days"},
 		{`{"low_balance_pct":[20]}`, "expiring_days"},
+		{`{"low_balance_pct":[20],"expiring_days":30,"language":"fr"}`, "language"},
+		{`{"low_balance_pct":[20],"expiring_days":30,"language":""}`, "language"},
 	} {
 		wantFieldError(t, env, "PUT", path, c.body, c.field)
 	}
-	check(env.call("GET", path, nil, http.StatusOK), `{"expiring_days":90,"low_balance_pct":[]}`)
+	check(env.call("GET", path, nil, http.StatusOK), `{"expiring_days":90,"language":"zh-CN","low_balance_pct":[]}`)
+	// The language of the mails: kept when absent.
+	check(env.call("PUT", path, `{"low_balance_pct":[],"expiring_days":90,"language":"EN"}`, http.StatusOK), `{"expiring_days":90,"language":"en","low_balance_pct":[]}`)
+	check(env.call("PUT", path, `{"low_balance_pct":[20],"expiring_days":30}`, http.StatusOK), `{"expiring_days":30,"language":"en","low_balance_pct":[20]}`)
 }
 
 // TestWebhookAddresses: no SSRF. Only https, or http to a listed

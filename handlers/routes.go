@@ -159,6 +159,10 @@ func New(cfg Config) *echo.Echo {
 	pages.POST("/signout", h.submitSignOut)
 	pages.GET("/reset/:link", h.showReset)
 	pages.POST("/reset/:link", h.submitReset)
+	pages.GET("/forgot", h.showForgot)
+	pages.POST("/forgot", h.submitForgot)
+	pages.GET("/signup/confirm/:link", h.showConfirmSignUp)
+	pages.POST("/signup/confirm/:link", h.submitConfirmSignUp)
 
 	// Not an echo group with middleware: echo would send every unknown
 	// path through it, and a visitor would be asked to sign in where the
@@ -201,6 +205,7 @@ func New(cfg Config) *echo.Echo {
 	member.GET("/security", h.showSecurity)
 	member.POST("/security/password", h.submitPassword)
 	member.POST("/security/signout-everywhere", h.submitSignOutEverywhere)
+	member.POST("/security/language", h.submitMailLang)
 	member.POST("/apps/:sdk_app_id/import", h.submitImport)
 
 	api := e.Group("/api/v1")

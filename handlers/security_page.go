@@ -13,15 +13,42 @@ import (
 )
 
 // showSecurity answers GET /security: the signed-in user's password and
-// sessions. ?changed=1 confirms a new password after its redirect.
+// sessions, and the language of their mails when the console sends
+// e-mail. ?changed=1 confirms a new password after its redirect, ?lang=1
+// a new language.
 func (h *Handler) showSecurity(c echo.Context) error {
-	p := h.securityPage(c)
+	p, err := h.securityPage(c)
+	if err != nil {
+		return err
+	}
 	p.Changed = c.QueryParam("changed") == "1"
+	p.LangSaved = c.QueryParam("lang") == "1"
 	return render(c, http.StatusOK, views.Security(p))
 }
 
-func (h *Handler) securityPage(c echo.Context) views.SecurityPage {
-	return views.NewSecurityPage(meta(c, views.T(c.Request().Context(), "security.title")), who(c).Email)
+func (h *Handler) securityPage(c echo.Context) (views.SecurityPage, error) {
+	ctx := c.Request().Context()
+	p := views.NewSecurityPage(meta(c, views.T(ctx, "security.title")), who(c).Email)
+	if h.store.SendsMail() {
+		u, err := h.store.UserByID(ctx, who(c).UserID)
+		if err != nil {
+			return p, err
+		}
+		p.MailLang = u.Lang
+	}
+	return p, nil
+}
+
+// submitMailLang answers POST /security/language: the language of the
+// user's own mails (a confirmation, a password reset).
+func (h *Handler) submitMailLang(c echo.Context) error {
+	if !h.store.SendsMail() {
+		return errNotFound
+	}
+	if _, err := h.store.SetUserLang(c.Request().Context(), who(c).UserID, c.FormValue("lang")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/security?lang=1")
 }
 
 // submitPassword answers POST /security/password: the current password
@@ -32,7 +59,10 @@ func (h *Handler) securityPage(c echo.Context) views.SecurityPage {
 func (h *Handler) submitPassword(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := who(c)
-	page := h.securityPage(c)
+	page, err := h.securityPage(c)
+	if err != nil {
+		return err
+	}
 	current, next, confirm := c.FormValue("current"), c.FormValue("password"), c.FormValue("confirm")
 	now := h.now()
 	addr := clientAddress(c)
@@ -88,7 +118,7 @@ func (h *Handler) resetPage(c echo.Context) (views.ResetPage, int) {
 	token := c.Param("link")
 	u, expires, err := h.store.PasswordResetUser(ctx, token, h.now())
 	if err != nil || u.Disabled {
-		return views.ResetPage{Meta: m}, http.StatusNotFound
+		return views.ResetPage{Meta: m, Forgot: h.store.SendsMail()}, http.StatusNotFound
 	}
 	return views.NewResetPage(m, "/reset/"+url.PathEscape(token), u.Email, views.DateTime(expires)), http.StatusOK
 }
@@ -124,7 +154,7 @@ func (h *Handler) submitReset(c echo.Context) error {
 	var ve *domain.ValidationError
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return render(c, http.StatusNotFound, views.Reset(views.ResetPage{Meta: page.Meta}))
+		return render(c, http.StatusNotFound, views.Reset(views.ResetPage{Meta: page.Meta, Forgot: h.store.SendsMail()}))
 	case errors.As(err, &ve):
 		page.RejectPassword(domain.CheckPassword(password, page.Email))
 		return render(c, http.StatusUnprocessableEntity, views.Reset(page))
@@ -139,14 +169,16 @@ func (h *Handler) submitReset(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/signin?reset=1")
 }
 
-// redactURI hides the token of a reset link in the request log, where the
-// link is requested and where the language switch returns to it: the link
-// is a secret until it is used.
+// redactURI hides the token of a reset or sign-up link in the request
+// log, where the link is requested and where the language switch returns
+// to it: the link is a secret until it is used.
 func redactURI(uri string) string {
 	switch {
 	case strings.HasPrefix(uri, "/reset/"):
 		return "/reset/[redacted]"
-	case strings.HasPrefix(uri, "/lang?") && strings.Contains(strings.ToLower(uri), "reset"):
+	case strings.HasPrefix(uri, "/signup/confirm/"):
+		return "/signup/confirm/[redacted]"
+	case strings.HasPrefix(uri, "/lang?") && (strings.Contains(strings.ToLower(uri), "reset") || strings.Contains(strings.ToLower(uri), "confirm")):
 		return "/lang?[redacted]"
 	}
 	return uri

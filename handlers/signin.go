@@ -31,7 +31,7 @@ func (h *Handler) showSignIn(c echo.Context) error {
 	ctx := c.Request().Context()
 	return render(c, http.StatusOK, views.SignIn(views.SignInPage{
 		Meta: meta(c, views.T(ctx, "auth.signin.title")), Next: views.SafeNext(c.QueryParam("next")),
-		Reset: c.QueryParam("reset") == "1",
+		Reset: c.QueryParam("reset") == "1", Forgot: h.store.SendsMail(),
 	}))
 }
 
@@ -48,7 +48,8 @@ func (h *Handler) submitSignIn(c echo.Context) error {
 	if tooLong {
 		email = domain.Prefix(email, domain.MaxEmailLen)
 	}
-	page := views.SignInPage{Meta: meta(c, views.T(ctx, "auth.signin.title")), Email: email, Next: views.SafeNext(c.FormValue("next"))}
+	page := views.SignInPage{Meta: meta(c, views.T(ctx, "auth.signin.title")), Email: email, Next: views.SafeNext(c.FormValue("next")),
+		Forgot: h.store.SendsMail()}
 	now := h.now()
 	addr := clientAddress(c)
 	if wait := h.signIns.Wait(now, addr, email); wait > 0 {
@@ -132,7 +133,8 @@ func (h *Handler) submitSignOut(c echo.Context) error {
 
 func (h *Handler) signUpPage(c echo.Context, plan string) views.SignUpPage {
 	ctx := c.Request().Context()
-	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: domain.MinPasswordLen, MaxPassword: domain.MaxPasswordLen}
+	p := views.SignUpPage{Meta: meta(c, views.T(ctx, "auth.signup.title")), MinPassword: domain.MinPasswordLen, MaxPassword: domain.MaxPasswordLen,
+		ByMail: h.store.SendsMail()}
 	if pl, ok := billing.LookupPlan(plan); ok && pl.Purchasable {
 		p.Plan, p.PlanName = plan, views.PlanName(views.Lang(ctx), pl)
 	}
@@ -147,7 +149,10 @@ func (h *Handler) showSignUp(c echo.Context) error {
 }
 
 // submitSignUp opens an account and its customer user, signs them in, and
-// goes on to the plan they came to buy, if any.
+// goes on to the plan they came to buy, if any. When the console sends
+// e-mail, it opens nothing yet: it mails a link that confirms the address
+// (or, to an address that has a user, a mail saying so) and answers the
+// same page whichever it was (submitSignUpByMail).
 func (h *Handler) submitSignUp(c echo.Context) error {
 	if p := who(c); p.signedIn() {
 		// Signing up while signed in would switch the session to a new
@@ -170,19 +175,15 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 	if wait := h.signUpsAll.Take(now, keyOf("signup")); wait > 0 {
 		return errRateLimited(c, wait)
 	}
-	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), now)
+	lang := views.LangCode(views.Lang(ctx))
+	if h.store.SendsMail() {
+		return h.submitSignUpByMail(c, page, lang, now)
+	}
+	u, a, err := h.store.SignUp(ctx, page.Name, page.Email, c.FormValue("password"), lang, now)
 	var ve *domain.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		switch ve.Field {
-		case "name":
-			page.NameError = views.T(ctx, "auth.error.name")
-		case "email":
-			page.EmailError = views.T(ctx, "auth.error.email")
-		default:
-			page.PasswordError = views.PasswordMsg(domain.CheckPassword(c.FormValue("password"), page.Email)).Text(ctx)
-		}
-		return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
+		return h.refuseSignUp(c, page, ve)
 	case errors.Is(err, domain.ErrEmailTaken):
 		// Not "this e-mail has an account": the way on for its owner.
 		page.EmailError = views.T(ctx, "limits.signup.email_unavailable")
@@ -198,6 +199,36 @@ func (h *Handler) submitSignUp(c echo.Context) error {
 		next = views.AccountURL(a.ID, "/buy/"+page.Plan)
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// submitSignUpByMail keeps the sign-up and has its link mailed, or, for
+// an address that has a user, a mail saying so; the answer is the same.
+func (h *Handler) submitSignUpByMail(c echo.Context, page views.SignUpPage, lang string, now time.Time) error {
+	ctx := c.Request().Context()
+	err := h.store.RequestSignUp(ctx, page.Name, page.Email, c.FormValue("password"), lang, page.Plan, now)
+	var ve *domain.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return h.refuseSignUp(c, page, ve)
+	case err != nil:
+		return err
+	}
+	return render(c, http.StatusOK, views.SignUpSent(views.SignUpSentPage{
+		Meta: meta(c, views.T(ctx, "mail.signup.sent.title")), Email: page.Email}))
+}
+
+// refuseSignUp shows the sign-up form again with why it was refused.
+func (h *Handler) refuseSignUp(c echo.Context, page views.SignUpPage, ve *domain.ValidationError) error {
+	ctx := c.Request().Context()
+	switch ve.Field {
+	case "name":
+		page.NameError = views.T(ctx, "auth.error.name")
+	case "email":
+		page.EmailError = views.T(ctx, "auth.error.email")
+	default:
+		page.PasswordError = views.PasswordMsg(domain.CheckPassword(c.FormValue("password"), page.Email)).Text(ctx)
+	}
+	return render(c, http.StatusUnprocessableEntity, views.SignUp(page))
 }
 
 // checkSignUpText checks the sign-up's name and e-mail before anything

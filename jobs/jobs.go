@@ -1,8 +1,8 @@
 // Package jobs runs the server's background work as jobs of a queue,
 // github.com/riverqueue/river, in the console's own database (its SQLite
 // driver, or on PostgreSQL its database/sql driver): the scheduled
-// monthly close, the time-driven events and the webhooks' deliveries
-// (events.go). River elects one leader among the servers that share
+// monthly close, the time-driven events, the webhooks' deliveries
+// (events.go) and the e-mails (mail.go). River elects one leader among the servers that share
 // a database, and only the leader enqueues periodic jobs, so each runs on
 // one server at a time; a job that fails is retried with backoff; a job
 // lost with a killed server is rescued and run again. Every job here is
@@ -61,6 +61,11 @@ type Config struct {
 	WebhookRetryBase   time.Duration
 	WebhookRetryJitter time.Duration
 	DispatchEvery      time.Duration
+	// Mailer sends the mails the store queues, when SMTP is configured
+	// (nil: no mail job runs); BaseURL is the console's public address,
+	// which their links name.
+	Mailer  MailSender
+	BaseURL string
 }
 
 // Scheduler is the running job queue of one server.
@@ -185,6 +190,24 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 	river.AddWorker(workers, &alertScanWorker{cfg: cfg})
 	river.AddWorker(workers, &dispatchWorker{cfg: cfg})
 	river.AddWorker(workers, &deliverWorker{cfg: cfg, sender: webhooks.NewSender(cfg.WebhookAllowHosts)})
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.Every),
+			func() (river.JobArgs, *river.InsertOpts) { return closeMonthsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.Every),
+			func() (river.JobArgs, *river.InsertOpts) { return alertScanArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return dispatchArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+	if cfg.Mailer != nil {
+		river.AddWorker(workers, &mailDispatchWorker{cfg: cfg})
+		river.AddWorker(workers, &mailDeliverWorker{cfg: cfg})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return mailDispatchArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	client, err := river.NewClient(driver, &river.Config{
 		Logger: quiet(cfg.Logger),
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
@@ -193,17 +216,7 @@ func Start(ctx context.Context, cfg Config) (*Scheduler, error) {
 		Workers:                     workers,
 		FetchPollInterval:           cfg.PollInterval,
 		JobTimeout:                  5 * time.Minute,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.Every),
-				func() (river.JobArgs, *river.InsertOpts) { return closeMonthsArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.Every),
-				func() (river.JobArgs, *river.InsertOpts) { return alertScanArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return dispatchArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
+		PeriodicJobs:                periodic,
 	})
 	if err != nil {
 		pool.Close()

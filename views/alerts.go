@@ -26,6 +26,17 @@ type AlertsPage struct {
 	PctsError LocalMsg
 	DaysError LocalMsg
 	Saved     bool
+	// Mail is set when the console sends e-mail: alerts then go to the
+	// account's e-mail too.
+	Mail *AlertsMail
+}
+
+// AlertsMail is where an account's alerts are mailed, in which language.
+type AlertsMail struct {
+	Email string
+	Lang  string
+	// Demo accounts send no e-mail.
+	Demo bool
 }
 
 // NewAlertsPage shows stored settings.

@@ -16,6 +16,11 @@ type SecurityPage struct {
 	CurrentError             LocalMsg
 	NewError                 LocalMsg
 	ConfirmError             LocalMsg
+	// MailLang is the language of the user's mails, offered to change
+	// when the console sends e-mail (empty otherwise); LangSaved confirms
+	// a change.
+	MailLang  string
+	LangSaved bool
 }
 
 // NewSecurityPage is the page for the user with email.
@@ -46,6 +51,8 @@ type ResetPage struct {
 	MinPassword, MaxPassword int
 	PasswordError            LocalMsg
 	ConfirmError             LocalMsg
+	// Forgot sends an invalid link's owner to ask for a new one by mail.
+	Forgot bool
 }
 
 // NewResetPage is the form of a valid link for the user with email.

@@ -10,6 +10,8 @@ type SignInPage struct {
 	Limited bool
 	// Reset confirms a password just set through a reset link.
 	Reset bool
+	// Forgot offers a link to /forgot (the console sends e-mail).
+	Forgot bool
 }
 
 // SignUpPage is the customer sign-up form: the account and its first user.
@@ -24,4 +26,6 @@ type SignUpPage struct {
 	PasswordError string
 	MinPassword   int
 	MaxPassword   int
+	// ByMail: the address is confirmed by e-mail before the account opens.
+	ByMail bool
 }
