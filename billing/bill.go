@@ -31,6 +31,14 @@ type AppUsage struct {
 	Seconds int64
 }
 
+// DayAppUsage is one application's usage on one CST day (R6: a session
+// across midnight puts each part on its own day).
+type DayAppUsage struct {
+	Day     time.Time // 00:00 CST
+	App     int64
+	Seconds int64
+}
+
 // RoomUsage is one room's share of a month.
 type RoomUsage struct {
 	App      int64

@@ -40,6 +40,7 @@ type Store interface {
 	Leave(ctx context.Context, sdkAppID int64, room, user string, now time.Time) (billing.Session, error)
 	LiveSessions(ctx context.Context, sdkAppID int64, room string) ([]domain.LiveSession, error)
 	UsageSeconds(ctx context.Context, accountID int64, from, until time.Time) (int64, error)
+	DailyUsage(ctx context.Context, accountID int64, from, until time.Time) ([]billing.DayAppUsage, error)
 	RoomSessions(ctx context.Context, sdkAppID int64, room string, from, until time.Time) ([]billing.Session, error)
 	EachRoomSession(ctx context.Context, sdkAppID int64, room string, from, until time.Time, fn func(billing.Session) error) error
 	LastRoomDay(ctx context.Context, sdkAppID int64, room string) (time.Time, error)

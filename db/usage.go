@@ -159,3 +159,34 @@ func (s *SQLStore) UsageSeconds(ctx context.Context, accountID int64, from, unti
 	}
 	return n, nil
 }
+
+// DailyUsage is the account's recorded usage per CST day and application on
+// the days from from's day up to (not including) until's day, from the
+// daily sums, in day then SDKAppID order; a day without usage has no row.
+// It reads at most one row per day and application, through the sums'
+// primary key, whatever the number of sessions.
+func (s *SQLStore) DailyUsage(ctx context.Context, accountID int64, from, until time.Time) ([]billing.DayAppUsage, error) {
+	rows, err := s.rq.QueryContext(ctx, `SELECT day, sdk_app_id, seconds FROM usage_daily
+		WHERE account_id = ? AND day >= ? AND day < ? ORDER BY day, sdk_app_id`,
+		accountID, billing.FormatDate(from), billing.FormatDate(until))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the daily usage of account %d: %w", accountID, err)
+	}
+	defer rows.Close()
+	var out []billing.DayAppUsage
+	for rows.Next() {
+		var day string
+		var u billing.DayAppUsage
+		if err := rows.Scan(&day, &u.App, &u.Seconds); err != nil {
+			return nil, fmt.Errorf("store: unable to read daily usage: %w", err)
+		}
+		if u.Day, err = time.ParseInLocation(time.DateOnly, day, billing.CST); err != nil {
+			return nil, fmt.Errorf("store: daily usage has day %q: %w", day, err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to read daily usage: %w", err)
+	}
+	return out, nil
+}

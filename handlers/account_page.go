@@ -149,14 +149,73 @@ func (h *Handler) showAccountPage(c echo.Context) error {
 		}
 	}
 	page := views.NewAccountPage(accountMeta(c, a, "overview", a.Name), views.Lang(ctx), a, st, len(apps) > 0, now)
-	if len(st.Packages) > 0 {
-		month, err := h.store.Bill(ctx, a.ID, billing.MonthOf(now), now)
+	if page.Banner != "new" {
+		u, err := h.overviewUsage(c, a.ID, now)
 		if err != nil {
 			return err
 		}
-		page.ShowMonth(month)
+		page.ShowMonth(u.bill, u.names)
+		page.ShowDays(now, u.days, u.names)
 	}
 	return render(c, http.StatusOK, views.Account(page))
+}
+
+// overviewUsage is what the overview's usage dashboard is made of: the
+// running month's bill (its figures and busiest rooms), the usage per day
+// and application of the views.DashboardDays days up to today's (from the
+// daily sums: one row per day and application, whatever the sessions),
+// and the names of the account's applications.
+type overviewUsage struct {
+	bill  billing.Bill
+	days  []billing.DayAppUsage
+	names map[int64]string
+}
+
+// size is about what u takes in memory, for the bound on usageKept.
+func (u overviewUsage) size() int {
+	n := 1024 + 32*len(u.days) + 64*len(u.bill.Rooms) + 48*len(u.bill.Days)
+	for _, name := range u.names {
+		n += 32 + len(name)
+	}
+	return n
+}
+
+// overviewUsage reads the dashboard's figures of account as of now, or
+// takes them from usageKept: they change only when the data they are made
+// of does (the account's sessions, packages and applications, which move
+// its version on), when the day changes (the 30 days, the month) or when
+// a month's close grace passes (its bill is then stored). The version is
+// read first, so figures kept under it are never older than it.
+func (h *Handler) overviewUsage(c echo.Context, account int64, now time.Time) (overviewUsage, error) {
+	ctx := c.Request().Context()
+	version, err := h.store.AccountVersion(ctx, account)
+	if err != nil {
+		return overviewUsage{}, err
+	}
+	today := billing.DayStart(now)
+	key := fmt.Sprintf("%d/%d/%s/%s", account, version, billing.FormatDate(today), billing.ClosableThrough(now, h.store.CloseGrace()))
+	u, ok := h.usageKept.get(key)
+	h.look("overview-usage", ok)
+	if ok {
+		return u, nil
+	}
+	if u.bill, err = h.store.Bill(ctx, account, billing.MonthOf(now), now); err != nil {
+		return u, err
+	}
+	first := today.AddDate(0, 0, -(views.DashboardDays - 1))
+	if u.days, err = h.store.DailyUsage(ctx, account, first, today.AddDate(0, 0, 1)); err != nil {
+		return u, err
+	}
+	apps, err := h.store.Apps(ctx, account)
+	if err != nil {
+		return u, err
+	}
+	u.names = make(map[int64]string, len(apps))
+	for _, app := range apps {
+		u.names[app.SDKAppID] = app.Name
+	}
+	h.usageKept.put(key, u)
+	return u, nil
 }
 
 // buyPlan reads :plan; only purchasable plans have a purchase page.

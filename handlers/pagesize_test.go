@@ -19,13 +19,14 @@ const maxPageBytes = 300 << 10
 // puts in place: 10⁵ rooms in each of two months, and thousands of
 // everything a list page shows.
 type sizeSeed struct {
-	rooms, accounts, users, tokens, apps, roomSessions, audit int
+	rooms, accounts, users, tokens, apps, usageApps, roomSessions, audit int
 }
 
 // TestPageSizesDoNotGrowWithTheData seeds, straight into the database, an
-// account with 10⁵ rooms in a snapshotted month and in the running month
-// and thousands of accounts, users, tokens, applications, sessions of one
-// room on one day and audit lines, with names as long as the console takes,
+// account with 10⁵ rooms in a snapshotted month and in the running month,
+// 100 applications with usage on each of the overview's 30 days, and
+// thousands of accounts, users, tokens, applications, sessions of one room
+// on one day and audit lines, with names as long as the console takes,
 // then asks for every list page, the bill pages, the order page (its
 // months of history), the bill JSON and the room lists: each answer stays
 // under maxPageBytes. (An API list grows with its
@@ -33,7 +34,7 @@ type sizeSeed struct {
 // 300, the rooms, whose ids are short here, at 1,000.) Under -short the
 // rooms are 10⁴.
 func TestPageSizesDoNotGrowWithTheData(t *testing.T) {
-	seed := sizeSeed{rooms: 100_000, accounts: 3_000, users: 3_000, tokens: 3_000, apps: 3_000, roomSessions: 5_000, audit: 3_000}
+	seed := sizeSeed{rooms: 100_000, accounts: 3_000, users: 3_000, tokens: 3_000, apps: 3_000, usageApps: 100, roomSessions: 5_000, audit: 3_000}
 	if testing.Short() {
 		seed.rooms = 10_000
 	}
@@ -55,6 +56,7 @@ func TestPageSizesDoNotGrowWithTheData(t *testing.T) {
 		{"en", "/admin/users"},
 		{"en", "/admin/users?page=2"},
 		{"en", a},
+		{"zh", a},
 		{"en", a + "/apps"},
 		{"en", a + "/apps?page=2"},
 		{"en", a + "/tokens"},
@@ -145,6 +147,14 @@ func seedSizes(t *testing.T, env *env, account, app int64, seed sizeSeed) {
 			SELECT %d, '2026-11', %d, 'room-' || i, (i * 7927) %% 36000, 1 + i %% 5 FROM n`, account, app),
 		gen(30) + fmt.Sprintf(`INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions)
 			SELECT %d, '2026-10-' || CASE WHEN i < 10 THEN '0' ELSE '' END || i, %d, 3600000, 1000 FROM n`, account, app),
+		// The usage of as many applications as an account may have (the
+		// default quota) on each of the overview's 30 days.
+		gen(seed.usageApps*25) + fmt.Sprintf(`INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions)
+			SELECT %d, '2026-11-' || CASE WHEN 1 + (i - 1) / %d < 10 THEN '0' ELSE '' END || (1 + (i - 1) / %d), 1500000001 + (i - 1) %% %d, 60 + i %% 3600, 1 FROM n`,
+			account, seed.usageApps, seed.usageApps, seed.usageApps),
+		gen(seed.usageApps*5) + fmt.Sprintf(`INSERT INTO usage_daily (account_id, day, sdk_app_id, seconds, sessions)
+			SELECT %d, '2026-10-' || (27 + (i - 1) / %d), 1500000001 + (i - 1) %% %d, 60 + i %% 3600, 1 FROM n`,
+			account, seed.usageApps, seed.usageApps),
 		gen(seed.accounts) + fmt.Sprintf(`INSERT INTO accounts (name, email, created_at, demo)
 			SELECT '%s ' || i, 'billing-contact-' || i || '@a-rather-long-company-domain.example.com', %d, i %% 2 FROM n`, name, created),
 		gen(seed.users) + fmt.Sprintf(`INSERT INTO users (email, password_hash, role, account_id, created_at)

@@ -217,6 +217,36 @@ func (pc *pageCache) put(key string, page *sharedPage) {
 	pc.m[key] = page
 }
 
+// usageCache keeps the overview's usage figures by key (overviewUsage), at
+// most usageCacheBytes of them, as pageCache keeps pages.
+type usageCache struct {
+	mu    sync.Mutex
+	m     map[string]overviewUsage
+	bytes int
+}
+
+const usageCacheBytes = 8 << 20
+
+func (uc *usageCache) get(key string) (overviewUsage, bool) {
+	uc.mu.Lock()
+	defer uc.mu.Unlock()
+	u, ok := uc.m[key]
+	return u, ok
+}
+
+func (uc *usageCache) put(key string, u overviewUsage) {
+	uc.mu.Lock()
+	defer uc.mu.Unlock()
+	n := len(key) + u.size()
+	if uc.m == nil || uc.bytes+n > usageCacheBytes {
+		uc.m, uc.bytes = make(map[string]overviewUsage), 0
+	}
+	if _, ok := uc.m[key]; !ok {
+		uc.bytes += n
+	}
+	uc.m[key] = u
+}
+
 // look reports a look into the page cache name to the tests' hook.
 func (h *Handler) look(name string, hit bool) {
 	if h.pageHook != nil {

@@ -91,7 +91,9 @@ type Handler struct {
 	billPages pageCache
 	// estimatePages keeps rendered estimator answers (see showEstimate).
 	estimatePages pageCache
-	pageHook      func(cache string, hit bool)
+	// usageKept keeps the overview's usage figures (see overviewUsage).
+	usageKept usageCache
+	pageHook  func(cache string, hit bool)
 	// webhookHosts: see Config.WebhookAllowHosts.
 	webhookHosts webhooks.AllowList
 }

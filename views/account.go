@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strconv"
 	"time"
 
 	"golang.org/x/text/language"
@@ -49,21 +50,61 @@ type AccountPage struct {
 	Month *MonthSoFar
 }
 
-// MonthSoFar is the running month as its estimated bill has it.
+// MonthSoFar is the running month as its estimated bill has it, and the
+// usage dashboard around it.
 type MonthSoFar struct {
-	Month          string // YYYY-MM
-	UsageMinutes   string
+	Month        string // YYYY-MM
+	UsageMinutes string
+	// CoveredMinutes is what the packages drew this month, each package's
+	// seconds rounded up on their own (R8), as the bill shows them.
+	CoveredMinutes string
 	OverageMinutes string
+	RefusedMinutes string
+	HasRefused     bool
 	AmountDue      string
 	BillURL        string
+	// Rooms are the month's DashboardRooms busiest rooms; RoomsTotal
+	// counts every room with calls, and RoomsURL lists them all.
+	Rooms      []DashboardRoom
+	RoomsTotal string
+	MoreRooms  bool
+	RoomsURL   string
+	// Chart is the last DashboardDays days (ShowDays).
+	Chart *UsageChart
 }
 
-// ShowMonth adds the running month's estimate b to the overview.
-func (p *AccountPage) ShowMonth(b billing.Bill) {
-	p.Month = &MonthSoFar{
+// ShowMonth adds the running month's estimate b to the overview: its
+// figures and its busiest rooms, their applications named by names.
+func (p *AccountPage) ShowMonth(b billing.Bill, names map[int64]string) {
+	m := &MonthSoFar{
 		Month: b.Month.String(), UsageMinutes: Int(b.UsageMinutes), OverageMinutes: Int(b.Overage),
+		RefusedMinutes: Int(b.Refused), HasRefused: b.Refused > 0,
 		AmountDue: Money(b.AmountDue), BillURL: BillURL(p.AccountID, b.Month, ""),
+		RoomsTotal: Int(b.RoomsTotal), RoomsURL: BillURL(p.AccountID, b.Month, "/rooms"),
 	}
+	var covered int64
+	for _, d := range b.Deductions {
+		covered += d.Minutes
+	}
+	m.CoveredMinutes = Int(covered)
+	for _, r := range b.Rooms[:min(len(b.Rooms), DashboardRooms)] {
+		m.Rooms = append(m.Rooms, DashboardRoom{
+			RoomID: r.Room, URL: RoomURL(r.App, r.Room, ""), SDKAppID: strconv.FormatInt(r.App, 10), AppName: names[r.App],
+			Minutes: Minutes(r.Seconds), Sessions: Int(r.Sessions),
+		})
+	}
+	m.MoreRooms = b.RoomsTotal > int64(len(m.Rooms))
+	p.Month = m
+}
+
+// ShowDays adds the chart of the DashboardDays days up to today's to the
+// running month (after ShowMonth), from the usage per day and application.
+func (p *AccountPage) ShowDays(today time.Time, usage []billing.DayAppUsage, names map[int64]string) {
+	if p.Month == nil {
+		return
+	}
+	c := NewUsageChart(today, usage, names)
+	p.Month.Chart = &c
 }
 
 // PackageRow is one package on the overview.

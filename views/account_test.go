@@ -227,7 +227,7 @@ func TestAccountBanners(t *testing.T) {
 			now := cst(2026, 11, 25, 12, 0)
 			st := standingOf(now, []billing.Package{starter(2, cst(2026, 11, 2, 9, 0))}, []billing.Piece{use(cst(2026, 11, 3, 10, 0), 1200)})
 			p := views.NewAccountPage(owner, lang, acct, st, true, now)
-			p.ShowMonth(billing.Bill{Month: billing.MonthOf(now), UsageMinutes: 1200, AmountDue: decimal.RequireFromString("0")})
+			p.ShowMonth(billing.Bill{Month: billing.MonthOf(now), UsageMinutes: 1200, AmountDue: decimal.RequireFromString("0")}, nil)
 			doc := renderDoc(t, lang, views.Account(p))
 			if got, _ := doc.Find(testid("status-banner")).Attr("data-banner"); got != "active" {
 				t.Errorf("banner: got %q, want active", got)
@@ -245,7 +245,7 @@ func TestAccountBanners(t *testing.T) {
 			now := cst(2026, 11, 25, 12, 0)
 			st := standingOf(now, []billing.Package{starter(2, cst(2026, 11, 2, 9, 0))}, []billing.Piece{use(cst(2026, 11, 3, 10, 0), 51_001)})
 			p := views.NewAccountPage(owner, lang, acct, st, true, now)
-			p.ShowMonth(billing.Bill{Month: billing.MonthOf(now), UsageMinutes: 51_001, Overage: 1001, AmountDue: decimal.RequireFromString("25.03")})
+			p.ShowMonth(billing.Bill{Month: billing.MonthOf(now), UsageMinutes: 51_001, Overage: 1001, AmountDue: decimal.RequireFromString("25.03")}, nil)
 			doc := renderDoc(t, lang, views.Account(p))
 			banner := doc.Find(testid("status-banner"))
 			if got, _ := banner.Attr("data-banner"); got != "overage" {
